@@ -94,13 +94,17 @@ func ValidName(name string) bool {
 }
 
 // ValidValue reports whether value can be stored: non-empty valid UTF-8 with
-// no control characters other than tab, CR and LF (PEM blocks are fine).
+// no control characters other than tab, CR and LF (PEM blocks are fine),
+// and no U+FFFD replacement character.
 func ValidValue(value string) bool {
 	if value == "" || !utf8.ValidString(value) {
 		return false
 	}
 	for _, r := range value {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f {
+		// U+FFFD is what decoders put in place of invalid input (a lone
+		// surrogate in a JSON escape): refuse it rather than store a
+		// silently altered value.
+		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || r == utf8.RuneError {
 			return false
 		}
 	}
