@@ -60,4 +60,3 @@ func fmtMode(m os.FileMode) string {
 	p := m.Perm()
 	return string([]byte{digits[p>>6&7], digits[p>>3&7], digits[p&7]})
 }
-
