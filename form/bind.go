@@ -1,0 +1,300 @@
+package form
+
+import (
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/go-playground/validator/v10"
+)
+
+// Config configures a [Binder]. The zero value is safe; each field's doc
+// ends with its default.
+type Config struct {
+	// MaxBodyBytes bounds the request body. A larger body is refused with
+	// 413 before it is decoded. For upload routes, build a separate
+	// Binder with a larger limit. Default: 1 MiB.
+	MaxBodyBytes int64
+	// MaxMemory is how much of a multipart body is kept in memory; the
+	// rest of the file parts is spooled to temporary files, which
+	// net/http removes when the handler returns. Default: 1 MiB.
+	MaxMemory int64
+	// MaxFields bounds the number of fields in a urlencoded or multipart
+	// body (or URL query), counted before decoding, and also the total
+	// number of slice elements the binder may allocate for one request.
+	// More is refused with 413. Default: 1000.
+	MaxFields int
+	// MaxSliceIndex is the largest index accepted in a field name like
+	// items[7]. Larger indexes are refused with 400 before anything is
+	// allocated. Default: 100.
+	MaxSliceIndex int
+	// MaxDepth bounds nesting: of JSON objects and arrays, and of the
+	// segments in a form field name (a.b[0].c is 4). Deeper input is
+	// refused with 400. Default: 32.
+	MaxDepth int
+	// MaxFileBytes bounds each uploaded file; a larger one is a field
+	// error (422). The body limit applies too. Default: MaxBodyBytes.
+	MaxFileBytes int64
+	// AllowedFileTypes lists the content types (as detected from the
+	// bytes, see [File]) accepted for uploads. A field's own accept tag,
+	// e.g. `accept:"image/png,image/jpeg"`, overrides it. Default:
+	// [DefaultAllowedFileTypes].
+	AllowedFileTypes []string
+	// IgnoreUnknownFormFields makes urlencoded and multipart bodies (and
+	// URL queries) with fields the struct does not have bind anyway,
+	// ignoring those fields. Use it when a page posts fields you do not
+	// model (submit button names, analytics). JSON bodies always reject
+	// unknown fields. The CSRF field is always known. Default: false
+	// (an unknown field is a 400 naming it, so a typo or a client and
+	// server out of step shows up at once).
+	IgnoreUnknownFormFields bool
+	// Messages returns the message for a failed rule, for translation or
+	// a different tone. Return "" to fall back to [DefaultMessage].
+	// It must be safe for concurrent use. Default: nil (English).
+	Messages func(Rule) string
+}
+
+// Binder decodes requests into structs and validates them. Build one with
+// [New]; it is safe for concurrent use by multiple goroutines.
+type Binder struct {
+	cfg       Config
+	formValid *validator.Validate // field names from form tags
+	jsonValid *validator.Validate // field names from json tags
+}
+
+// New returns a Binder for cfg, filling in defaults. It panics on a
+// negative limit: that is a programming mistake, not a runtime condition.
+func New(cfg Config) *Binder {
+	for name, v := range map[string]int64{
+		"MaxBodyBytes": cfg.MaxBodyBytes, "MaxMemory": cfg.MaxMemory,
+		"MaxFields": int64(cfg.MaxFields), "MaxSliceIndex": int64(cfg.MaxSliceIndex),
+		"MaxDepth": int64(cfg.MaxDepth), "MaxFileBytes": cfg.MaxFileBytes,
+	} {
+		if v < 0 {
+			panic("rampart/form: Config." + name + " must not be negative")
+		}
+	}
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxMemory == 0 {
+		cfg.MaxMemory = 1 << 20
+	}
+	if cfg.MaxFields == 0 {
+		cfg.MaxFields = 1000
+	}
+	if cfg.MaxSliceIndex == 0 {
+		cfg.MaxSliceIndex = 100
+	}
+	if cfg.MaxDepth == 0 {
+		cfg.MaxDepth = 32
+	}
+	if cfg.MaxFileBytes == 0 {
+		cfg.MaxFileBytes = cfg.MaxBodyBytes
+	}
+	if len(cfg.AllowedFileTypes) == 0 {
+		cfg.AllowedFileTypes = DefaultAllowedFileTypes()
+	} else {
+		cfg.AllowedFileTypes = slices.Clone(cfg.AllowedFileTypes)
+	}
+	b := &Binder{cfg: cfg}
+	b.formValid = newValidator(formName)
+	b.jsonValid = newValidator(jsonName)
+	return b
+}
+
+var defaultBinder = sync.OnceValue(func() *Binder { return New(Config{}) })
+
+// Bind decodes r into dst with the default [Binder] (zero [Config]) and
+// validates it. See [Binder.Bind].
+func Bind(r *http.Request, dst any) error { return defaultBinder().Bind(r, dst) }
+
+// Submitted is [Binder.Submitted] with the default [Binder].
+func Submitted(r *http.Request, dst any) (bool, error) { return defaultBinder().Submitted(r, dst) }
+
+// Validate is [Binder.Validate] with the default [Binder].
+func Validate(v any) error { return defaultBinder().Validate(v) }
+
+// Submitted is the equivalent of Flask-WTF's validate_on_submit. It
+// returns:
+//
+//   - false, nil for GET, HEAD, OPTIONS and TRACE: nothing was submitted,
+//     show the empty form (dst is left as the caller prepared it);
+//   - true, nil for any other method when the body binds into dst and
+//     every field is valid: act on it, then redirect (303);
+//   - false, err when binding or validation failed. With Status(err) ==
+//     422, re-render the form with [NewView](dst, err), which shows each
+//     field's error; anything else, answer with Status(err).
+//
+// It panics if dst is not a non-nil pointer to a struct.
+func (b *Binder) Submitted(r *http.Request, dst any) (bool, error) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return false, nil
+	}
+	if err := b.Bind(r, dst); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// Bind decodes the request into dst, a pointer to a struct, and validates
+// it with the struct's `validate` tags (go-playground/validator).
+//
+// For GET and HEAD it reads the URL query. For other methods it reads the
+// body, by Content-Type: application/x-www-form-urlencoded,
+// multipart/form-data, or application/json (also application/*+json);
+// anything else is a 415. The URL query is never mixed into a body.
+//
+// Field names come from the `form` tag, else the `json` tag, else the Go
+// field name, for forms; from the `json` tag for JSON. Errors are keyed by
+// those names. Every error caused by the request is a [*RequestError] with
+// the status to answer with; see [Config] for the limits.
+//
+// Bind panics if dst is not a non-nil pointer to a struct.
+func (b *Binder) Bind(r *http.Request, dst any) error {
+	rv := reflect.ValueOf(dst)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
+		panic("rampart/form: Bind needs a non-nil pointer to a struct, got " + reflect.TypeOf(dst).String())
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return b.bindValues(rv, func(d *decoder) *RequestError { return d.decodeURLEncoded(r.URL.RawQuery) })
+	}
+	ct := r.Header.Get("Content-Type")
+	mt, _, _ := strings.Cut(ct, ";")
+	mt = strings.ToLower(strings.TrimSpace(mt))
+	switch {
+	case mt == "application/x-www-form-urlencoded":
+		body, err := b.readBody(r)
+		if err != nil {
+			return err
+		}
+		return b.bindValues(rv, func(d *decoder) *RequestError { return d.decodeURLEncoded(string(body)) })
+	case mt == "multipart/form-data":
+		return b.bindMultipart(r, rv)
+	case mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")):
+		body, err := b.readBody(r)
+		if err != nil {
+			return err
+		}
+		return b.bindJSON(body, rv)
+	}
+	msg := "unsupported content type"
+	if mt == "" {
+		msg = "missing content type"
+	}
+	return &RequestError{Status: http.StatusUnsupportedMediaType, Message: msg + "; use application/x-www-form-urlencoded, multipart/form-data or application/json"}
+}
+
+// Validate validates v, a struct or pointer to one, with its `validate`
+// tags, keying errors by form name. It returns nil or a 422
+// [*RequestError]. Use it for values an app builds itself.
+func (b *Binder) Validate(v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer {
+		p := reflect.New(rv.Type())
+		p.Elem().Set(rv)
+		rv = p
+	}
+	return b.validate(rv, nil, false)
+}
+
+func (b *Binder) bindValues(rv reflect.Value, feed func(*decoder) *RequestError) error {
+	d := &decoder{b: b, root: rv.Elem(), plan: planFor(rv.Elem().Type())}
+	if err := feed(d); err != nil {
+		return err
+	}
+	if d.ioErr != nil {
+		return errors.Join(errors.New("form: reading an upload"), d.ioErr)
+	}
+	return b.validate(rv, d.typeErrs, false)
+}
+
+// readBody reads the whole body, refusing more than MaxBodyBytes.
+func (b *Binder) readBody(r *http.Request) ([]byte, error) {
+	max := b.cfg.MaxBodyBytes
+	if r.ContentLength > max {
+		return nil, tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", nil)
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength >= 0 {
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(r.Body, buf); err != nil {
+			return nil, badRequest("incomplete request body", err)
+		}
+		return buf, nil
+	}
+	buf, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		return nil, badRequest("could not read request body", err)
+	}
+	if int64(len(buf)) > max {
+		return nil, tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", nil)
+	}
+	return buf, nil
+}
+
+func (b *Binder) bindMultipart(r *http.Request, rv reflect.Value) error {
+	max := b.cfg.MaxBodyBytes
+	if r.ContentLength > max {
+		return tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", nil)
+	}
+	r.Body = http.MaxBytesReader(nil, r.Body, max)
+	// ParseMultipartForm stores the form in r.MultipartForm, so net/http
+	// removes any temporary files once the handler returns. Go's
+	// multipart reader also bounds the number of parts (1000) and header
+	// sizes; MaxFields is checked right after.
+	if err := r.ParseMultipartForm(b.cfg.MaxMemory); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) || errors.Is(err, multipart.ErrMessageTooLarge) {
+			return tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", err)
+		}
+		return badRequest("malformed multipart body", err)
+	}
+	mf := r.MultipartForm
+	n := 0
+	for _, vs := range mf.Value {
+		n += len(vs)
+	}
+	for _, fs := range mf.File {
+		n += len(fs)
+	}
+	if n > b.cfg.MaxFields {
+		return tooLarge("too many fields", errors.New(strconv.Itoa(n)+" fields"))
+	}
+	return b.bindValues(rv, func(d *decoder) *RequestError {
+		// Sorted keys: errors and duplicate checks do not depend on
+		// map order.
+		keys := make([]string, 0, len(mf.Value)+len(mf.File))
+		for k := range mf.Value {
+			keys = append(keys, k)
+		}
+		for k := range mf.File {
+			if _, ok := mf.Value[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			for _, v := range mf.Value[k] {
+				if err := d.set(k, v, nil); err != nil {
+					return err
+				}
+			}
+			if fs := mf.File[k]; len(fs) > 0 {
+				if err := d.set(k, "", fs); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,100 @@
+package form_test
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+
+	"github.com/rampartgo/rampart/form"
+)
+
+// MyForm is the seed's Flask-WTF form:
+//
+//	class MyForm(FlaskForm):
+//	    name = StringField('name', validators=[DataRequired()])
+type MyForm struct {
+	Name string `form:"name" validate:"required"`
+}
+
+var page = template.Must(template.New("form").Parse(
+	`{{with .Field "name"}}<input name="{{.Name}}" id="{{.ID}}" value="{{.Value}}" {{.Aria}}>` +
+		`{{if .Invalid}}<span id="{{.ErrorID}}">{{.Error}}</span>{{end}}{{end}}`))
+
+// submit is the Go version of the Flask view:
+//
+//	@app.route('/submit', methods=['GET', 'POST'])
+//	def submit():
+//	    form = MyForm()
+//	    if form.validate_on_submit():
+//	        return redirect('/success')
+//	    return render_template('submit.html', form=form)
+func submit(w http.ResponseWriter, r *http.Request) {
+	var f MyForm
+	ok, err := form.Submitted(r, &f)
+	if ok {
+		http.Redirect(w, r, "/success", http.StatusSeeOther)
+		return
+	}
+	status := form.Status(err) // 200 for GET, 422 for invalid fields
+	if status != http.StatusOK && status != http.StatusUnprocessableEntity {
+		http.Error(w, http.StatusText(status), status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	page.Execute(w, form.NewView(&f, err))
+}
+
+func Example() {
+	do := func(method, body string) {
+		r := httptest.NewRequest(method, "/submit", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		submit(w, r)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(w.Code, " ", w.Header().Get("Location"), " ", strings.TrimSpace(w.Body.String()))))
+	}
+	do(http.MethodGet, "")
+	do(http.MethodPost, url.Values{"name": {"Ada"}, "csrf_token": {"…"}}.Encode())
+	do(http.MethodPost, url.Values{"name": {""}}.Encode())
+	do(http.MethodPost, "name=Ada&is_admin=1")
+	// Output:
+	// 200  <input name="name" id="name" value="" >
+	// 303 /success
+	// 422  <input name="name" id="name" value="" aria-invalid="true" aria-describedby="name-error"><span id="name-error">This field is required.</span>
+	// 400  Bad Request
+}
+
+func ExampleWriteJSONError() {
+	type Note struct {
+		Title string `json:"title" validate:"required,max=200"`
+		Body  string `json:"body" validate:"required,max=10000"`
+	}
+	api := func(w http.ResponseWriter, r *http.Request) {
+		var n Note
+		if err := form.Bind(r, &n); err != nil {
+			form.WriteJSONError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}
+	for _, body := range []string{
+		`{"title":"Hi","body":"There"}`,
+		`{"title":"","body":"There"}`,
+		`{"title":"Hi","body":"There","owner_id":1}`,
+		strings.Repeat("[", 5000),
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/api/notes", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		api(w, r)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(w.Code, " ", w.Body.String())))
+	}
+	// Output:
+	// 201
+	// 422 {"errors":{"title":"This field is required."}}
+	// 400 {"error":"unknown field \"owner_id\""}
+	// 400 {"error":"JSON nested too deeply (limit 32)"}
+}
