@@ -164,6 +164,9 @@ func (ks keySource) load(cfg FileConfig) (*age.X25519Identity, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %s does not exist and %s is not set", ErrNoMasterKey, ks.path, MasterKeyEnv)
 	}
+	if errors.Is(err, ErrInsecurePermissions) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("secrets: reading master key: %w", err)
 	}
@@ -386,7 +389,7 @@ func (f *File) ExportJSON() Secret {
 func (f *File) ReplaceJSON(data []byte) error {
 	m, err := secretsfile.ParseJSON(data)
 	if err != nil {
-		return fmt.Errorf("secrets: %w", err)
+		return fmt.Errorf("secrets: invalid secrets JSON: %w", err)
 	}
 	f.mu.Lock()
 	f.entries = m
