@@ -3,6 +3,7 @@ package form
 import (
 	"errors"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"reflect"
@@ -12,6 +13,9 @@ import (
 	"sync"
 
 	"github.com/go-playground/validator/v10"
+
+	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/proxy"
 )
 
 // Config configures a [Binder]. The zero value is safe; each field's doc
@@ -58,6 +62,11 @@ type Config struct {
 	// a different tone. Return "" to fall back to [DefaultMessage].
 	// It must be safe for concurrent use. Default: nil (English).
 	Messages func(Rule) string
+	// Logger receives an input_validation_fail security event (see the
+	// event package) for every request Bind refuses, with the status,
+	// the reason, the names (never the values) of the invalid fields, the
+	// method, path and client IP. Default: slog.Default().
+	Logger *slog.Logger
 }
 
 // Binder decodes requests into structs and validates them. Build one with
@@ -163,6 +172,39 @@ func (b *Binder) Bind(r *http.Request, dst any) error {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		panic("rampart/form: Bind needs a non-nil pointer to a struct, got " + reflect.TypeOf(dst).String())
 	}
+	err := b.bind(r, rv)
+	if err != nil {
+		b.logRefusal(r, err)
+	}
+	return err
+}
+
+// logRefusal emits input_validation_fail for a refused request. Values are
+// never logged: a password field fails validation as easily as any other.
+func (b *Binder) logRefusal(r *http.Request, err error) {
+	var re *RequestError
+	if !errors.As(err, &re) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.Int("status", re.Status),
+		slog.String("reason", re.Message),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.String("client_ip", proxy.ClientIP(r).String()),
+	}
+	if len(re.Fields) > 0 {
+		names := make([]string, 0, len(re.Fields))
+		for k := range re.Fields {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		attrs = append(attrs, slog.Any("fields", names))
+	}
+	event.Emit(r.Context(), b.cfg.Logger, event.InputValidationFail, attrs...)
+}
+
+func (b *Binder) bind(r *http.Request, rv reflect.Value) error {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		return b.bindValues(rv, func(d *decoder) *RequestError { return d.decodeURLEncoded(r.URL.RawQuery) })
 	}

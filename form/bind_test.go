@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -79,7 +80,7 @@ func TestBindSignup(t *testing.T) {
 	tests := []struct {
 		name       string
 		req        *http.Request
-		wantStatus int                // 200 means no error
+		wantStatus int               // 200 means no error
 		wantFields map[string]string // subset of field errors expected
 		check      func(t *testing.T, s *signup)
 	}{
@@ -643,5 +644,37 @@ func BenchmarkBindJSON(b *testing.B) {
 		if err := binder.Bind(r, &c); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestRefusalsAreLogged(t *testing.T) {
+	var buf bytes.Buffer
+	b := New(Config{Logger: slog.New(slog.NewJSONHandler(&buf, nil))})
+	_ = b.Bind(post(ctForm, "email=x&password=hunter2hunter2-secret&password_confirm=nope"), &signup{})
+	_ = b.Bind(post(ctJSON, `{"is_admin":true}`), &signup{})
+	if err := b.Bind(post(ctForm, okForm), &signup{}); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want 2 events, got %d:\n%s", len(lines), buf.String())
+	}
+	var ev struct {
+		Event  string   `json:"event"`
+		Status int      `json:"status"`
+		Fields []string `json:"fields"`
+		Reason string   `json:"reason"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Event != "input_validation_fail" || ev.Status != 422 || !reflect.DeepEqual(ev.Fields, []string{"email", "name", "password_confirm"}) {
+		t.Errorf("event %+v", ev)
+	}
+	if strings.Contains(buf.String(), "hunter2") {
+		t.Errorf("a submitted value reached the log:\n%s", buf.String())
+	}
+	if err := json.Unmarshal([]byte(lines[1]), &ev); err != nil || ev.Status != 400 || ev.Reason != `unknown field "is_admin"` {
+		t.Errorf("event %+v %v", ev, err)
 	}
 }

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -133,9 +134,28 @@ func detectType(h *multipart.FileHeader) (string, error) {
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		return "", err
 	}
-	ct := http.DetectContentType(buf[:n])
+	return sniff(buf[:n]), nil
+}
+
+// sniff is http.DetectContentType without parameters, made stricter for
+// markup: the WHATWG algorithm calls "<svg onload=...>" text/plain (it has
+// no SVG signature) and a page of markup that does not open with one of
+// its known tags text/plain too. A file that a browser could render as
+// markup must not pass a text/plain allowlist, so such content is
+// reported as image/svg+xml or text/html.
+func sniff(b []byte) string {
+	ct := http.DetectContentType(b)
 	ct, _, _ = strings.Cut(ct, ";")
-	return strings.TrimSpace(ct), nil
+	ct = strings.TrimSpace(ct)
+	if ct == "text/plain" || ct == "text/xml" {
+		if bytes.Contains(bytes.ToLower(b), []byte("<svg")) {
+			return "image/svg+xml"
+		}
+		if t := bytes.TrimLeft(b, "\t\n\f\r \ufeff"); ct == "text/plain" && len(t) > 0 && t[0] == '<' {
+			return "text/html"
+		}
+	}
+	return ct
 }
 
 // setFiles checks and assigns uploads to a *File or []*File field.
