@@ -111,14 +111,24 @@ func New(cfg Config) *Hasher {
 // address its local part counts too. The error is a [*PolicyError] or nil.
 // Use it to validate a form before doing anything else with it.
 func (h *Hasher) Check(password string, userInputs ...string) error {
+	_, err := h.checkNormalized(password, userInputs)
+	return err
+}
+
+// checkNormalized applies the policy and returns the NFC form of password.
+func (h *Hasher) checkNormalized(password string, userInputs []string) (string, error) {
 	pw, ok := normalize(password, h.policy.MaxLength)
 	if !ok {
-		if utf8.ValidString(password) {
-			return &PolicyError{Code: CodeTooLong, Min: h.policy.MinLength, Max: h.policy.MaxLength}
+		code := CodeTooLong
+		if !utf8.ValidString(password) {
+			code = CodeInvalid
 		}
-		return &PolicyError{Code: CodeInvalid, Min: h.policy.MinLength, Max: h.policy.MaxLength}
+		return "", &PolicyError{Code: code, Min: h.policy.MinLength, Max: h.policy.MaxLength}
 	}
-	return h.policy.check(pw, userInputs)
+	if err := h.policy.check(pw, userInputs); err != nil {
+		return "", err
+	}
+	return pw, nil
 }
 
 // Hash checks password against the policy (see [Hasher.Check] for
@@ -126,18 +136,24 @@ func (h *Hasher) Check(password string, userInputs ...string) error {
 // fresh random salt. Errors: a [*PolicyError] for a password the policy
 // rejects (show it to the user, 422); one matching [ErrBusy] under load.
 func (h *Hasher) Hash(ctx context.Context, password string, userInputs ...string) (string, error) {
-	if err := h.Check(password, userInputs...); err != nil {
+	pw, err := h.checkNormalized(password, userInputs)
+	if err != nil {
 		return "", err
 	}
-	pw, _ := normalize(password, h.policy.MaxLength)
 	salt := make([]byte, h.params.SaltLength)
 	rand.Read(salt)
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}
 	defer h.release()
+	return h.hashWithSalt(pw, salt), nil
+}
+
+// hashWithSalt derives the argon2id tag of the normalised password with the
+// Hasher's parameters and formats it as a PHC string.
+func (h *Hasher) hashWithSalt(pw string, salt []byte) string {
 	key := argon2.IDKey([]byte(pw), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLength)
-	return encodePHC(h.params, salt, key), nil
+	return encodePHC(h.params, salt, key)
 }
 
 // Verify reports whether password matches encoded, an argon2id PHC string
