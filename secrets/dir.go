@@ -55,6 +55,11 @@ func (d *DirProvider) Lookup(ctx context.Context, name string) (Secret, error) {
 	if err := ctx.Err(); err != nil {
 		return Secret{}, err
 	}
+	if d.Path == "" {
+		// Fail closed: an empty Path would read names relative to the
+		// working directory.
+		return Secret{}, errors.New("secrets: DirProvider.Path is empty")
+	}
 	candidates := []string{name}
 	if lower := strings.ToLower(name); lower != name {
 		candidates = append(candidates, lower)

@@ -57,7 +57,7 @@ func ExampleRequire() {
 	// Output:
 	// rampart: SECRET_KEY from env:EXAMPLE_ is a known placeholder; generate one with `rampart keys generate`
 	// rampart: SESSION_KEY from env:EXAMPLE_ is too short (13 bytes, need at least 32); generate one with `rampart keys generate`
-	// rampart: DATABASE_PASSWORD is missing or empty (looked in env:EXAMPLE_); set it with `rampart secrets set DATABASE_PASSWORD` or the DATABASE_PASSWORD environment variable
+	// rampart: DATABASE_PASSWORD is missing or empty (looked in env:EXAMPLE_); set it in one of those, e.g. with `rampart secrets set DATABASE_PASSWORD`
 }
 
 // An encrypted secrets file is created once, edited with Set and Save, and

@@ -82,7 +82,8 @@ type FileConfig struct {
 // File is an opened encrypted secrets file (see the package doc for the
 // format). It is a [Provider] serving the values decrypted at open, and an
 // editor: [File.Set] and [File.Delete] change the values in memory and
-// [File.Save] writes them back. Methods are safe for concurrent use.
+// [File.Save] writes them back. Methods are safe for concurrent use. Get a
+// File from [OpenFile] or [InitFile]; the zero File is not usable.
 type File struct {
 	path      string
 	keyPath   string // the key file, or "" when the key came from elsewhere

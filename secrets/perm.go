@@ -45,7 +45,7 @@ func (pc *permChecker) check(path string, info fs.FileInfo, strict bool, logger 
 	if logger == nil {
 		logger = slog.Default()
 	}
-	logger.Warn("secrets: file is readable by group or others; run chmod 600 on it",
+	logger.Warn("secrets: file is accessible by group or others; run chmod 600 on it",
 		slog.String("path", path), slog.String("mode", fmt.Sprintf("%04o", perm)))
 	return nil
 }

@@ -150,6 +150,10 @@ func TestDirProvider(t *testing.T) {
 	if p.String() != "file:"+dir {
 		t.Errorf("String = %q", p.String())
 	}
+	// The zero DirProvider must not read from the working directory.
+	if _, err := (&DirProvider{}).Lookup(context.Background(), "go"); err == nil || errors.Is(err, ErrNotFound) {
+		t.Errorf("zero DirProvider: %v, want a failure", err)
+	}
 	_, err := Dir(filepath.Join(dir, "missing-dir")).Lookup(context.Background(), "X")
 	if !errors.Is(err, ErrNotFound) {
 		t.Errorf("missing directory: %v, want ErrNotFound", err)

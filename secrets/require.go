@@ -87,8 +87,8 @@ const fixGenerate = "generate one with `rampart keys generate`"
 func (p Problem) String() string {
 	switch p.Kind {
 	case Missing:
-		return fmt.Sprintf("rampart: %s is missing or empty (looked in %s); set it with `rampart secrets set %s` or the %s environment variable",
-			p.Name, p.Provider, p.Name, p.Name)
+		return fmt.Sprintf("rampart: %s is missing or empty (looked in %s); set it in one of those, e.g. with `rampart secrets set %s`",
+			p.Name, p.Provider, p.Name)
 	case Unreadable:
 		return fmt.Sprintf("rampart: %s could not be read from %s: %v", p.Name, p.Provider, p.Err)
 	case Placeholder:

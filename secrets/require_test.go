@@ -104,7 +104,7 @@ func TestRequireReportsEveryProblem(t *testing.T) {
 		"rampart: DB_PASSWORD from env is too short (5 bytes, need at least 12); generate one with `rampart keys generate`",
 		"rampart: CSRF_KEY from env is a repeated or sequential pattern; generate one with `rampart keys generate`",
 		"rampart: SMTP_PASSWORD from encrypted:config/secrets.age is a repeated or sequential pattern; generate one with `rampart keys generate`",
-		"rampart: MISSING_ONE is missing or empty (looked in env, encrypted:config/secrets.age); set it with `rampart secrets set MISSING_ONE` or the MISSING_ONE environment variable",
+		"rampart: MISSING_ONE is missing or empty (looked in env, encrypted:config/secrets.age); set it in one of those, e.g. with `rampart secrets set MISSING_ONE`",
 	}
 	if got := strings.Split(re.Error(), "\n"); strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("Error() =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

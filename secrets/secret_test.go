@@ -2,14 +2,18 @@ package secrets
 
 import (
 	"bytes"
+	"encoding/gob"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	htmltemplate "html/template"
 	"log"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
+	texttemplate "text/template"
 )
 
 // canary is the value every redaction test tries to leak. It is long and
@@ -133,6 +137,28 @@ func TestSecretEncoding(t *testing.T) {
 	text, _ := s.MarshalText()
 	if string(text) != Redacted {
 		t.Errorf("MarshalText = %q", text)
+	}
+}
+
+func TestSecretTemplatesAndReflection(t *testing.T) {
+	s := New(canary)
+	data := map[string]any{"S": s, "P": &s, "C": config{Key: s}}
+	const src = `{{.S}} {{.P}} {{.C}} {{.C.Key}} {{printf "%x %q" .S .S}} {{js .S}} {{urlquery .S}}`
+	var buf bytes.Buffer
+	if err := texttemplate.Must(texttemplate.New("t").Parse(src)).Execute(&buf, data); err != nil {
+		t.Fatal(err)
+	}
+	if err := htmltemplate.Must(htmltemplate.New("h").Parse(`<p title="{{.S}}">`+src+`</p><script>var k = {{.S}};</script>`)).Execute(&buf, data); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(&buf, "%v %v", reflect.ValueOf(s), reflect.ValueOf(config{Key: s}))
+	if leaks(buf.String()) {
+		t.Fatalf("templates leaked:\n%s", buf.String())
+	}
+	// gob cannot see the unexported field: encoding fails instead of leaking.
+	var g bytes.Buffer
+	if err := gob.NewEncoder(&g).Encode(s); err == nil || leaks(g.String()) {
+		t.Errorf("gob encoded a Secret: %v %q", err, g.String())
 	}
 }
 

@@ -42,7 +42,9 @@ Options for the secrets commands:
 
 The secrets file is encrypted with age (https://age-encryption.org) to the
 master key: commit config/secrets.age, never config/master.key. Values are
-never taken from arguments, which leak into shell history and ps output.
+never taken from arguments, which leak into shell history and ps output:
+secrets set reads standard input (one trailing newline is removed) or, on a
+terminal, prompts twice with echo off.
 
 secrets edit writes the secrets to a private temporary file (mode 0600 in a
 0700 directory), runs $EDITOR on it (else $VISUAL, else vi), checks the
