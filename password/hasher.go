@@ -105,6 +105,15 @@ func New(cfg Config) *Hasher {
 	return h
 }
 
+// Policy returns the policy in force, with defaults filled in (for example
+// to render minlength and maxlength attributes on a form). ContextWords are
+// returned lower-cased and NFC-normalised.
+func (h *Hasher) Policy() Policy {
+	p := h.policy
+	p.ContextWords = append([]string(nil), p.ContextWords...)
+	return p
+}
+
 // Check reports whether password meets the policy, without hashing it.
 // userInputs are values tied to the account (email address, username,
 // display name) that the password must not equal or contain; for an email

@@ -87,6 +87,7 @@ type PolicyError struct {
 	Min, Max int
 }
 
+// Error returns an English sentence fit to show the user.
 func (e *PolicyError) Error() string {
 	switch e.Code {
 	case CodeInvalid:

@@ -116,6 +116,12 @@ func TestPolicyConfigured(t *testing.T) {
 		InsecureWeakParams: true,
 		Policy:             Policy{MinLength: 15, MaxLength: 64, InsecureAllowCommonPasswords: true},
 	})
+	if p := h.Policy(); p.MinLength != 15 || p.MaxLength != 64 {
+		t.Errorf("Policy() = %+v", p)
+	}
+	if p := New(Config{}).Policy(); p.MinLength != DefaultMinLength || p.MaxLength != DefaultMaxLength || p.InsecureAllowCommonPasswords {
+		t.Errorf("default Policy() = %+v", p)
+	}
 	var pe *PolicyError
 	if err := h.Check("fourteen chars"); !errors.As(err, &pe) || pe.Code != CodeTooShort || pe.Min != 15 {
 		t.Errorf("14 characters with MinLength 15: %v", err)
