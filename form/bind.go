@@ -166,6 +166,10 @@ func (b *Binder) Submitted(r *http.Request, dst any) (bool, error) {
 // those names. Every error caused by the request is a [*RequestError] with
 // the status to answer with; see [Config] for the limits.
 //
+// After a 422, dst holds what was submitted (for re-rendering the form);
+// after any other error it is reset to its zero value, so nothing
+// half-decoded survives a refused request.
+//
 // Bind panics if dst is not a non-nil pointer to a struct.
 func (b *Binder) Bind(r *http.Request, dst any) error {
 	rv := reflect.ValueOf(dst)
@@ -174,6 +178,10 @@ func (b *Binder) Bind(r *http.Request, dst any) error {
 	}
 	err := b.bind(r, rv)
 	if err != nil {
+		if Status(err) != http.StatusUnprocessableEntity {
+			// Nothing half-decoded survives a refused request.
+			rv.Elem().SetZero()
+		}
 		b.logRefusal(r, err)
 	}
 	return err
@@ -206,7 +214,7 @@ func (b *Binder) logRefusal(r *http.Request, err error) {
 
 func (b *Binder) bind(r *http.Request, rv reflect.Value) error {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		return b.bindValues(rv, func(d *decoder) *RequestError { return d.decodeURLEncoded(r.URL.RawQuery) })
+		return b.bindValues(rv, r.URL.RawQuery, nil)
 	}
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := strings.Cut(ct, ";")
@@ -217,7 +225,7 @@ func (b *Binder) bind(r *http.Request, rv reflect.Value) error {
 		if err != nil {
 			return err
 		}
-		return b.bindValues(rv, func(d *decoder) *RequestError { return d.decodeURLEncoded(string(body)) })
+		return b.bindValues(rv, string(body), nil)
 	case mt == "multipart/form-data":
 		return b.bindMultipart(r, rv)
 	case mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")):
@@ -247,9 +255,16 @@ func (b *Binder) Validate(v any) error {
 	return b.validate(rv, nil, false)
 }
 
-func (b *Binder) bindValues(rv reflect.Value, feed func(*decoder) *RequestError) error {
-	d := &decoder{b: b, root: rv.Elem(), plan: planFor(rv.Elem().Type())}
-	if err := feed(d); err != nil {
+// bindValues decodes a urlencoded string, or mf when it is not nil.
+func (b *Binder) bindValues(rv reflect.Value, urlencoded string, mf *multipart.Form) error {
+	d := decoder{b: b, root: rv.Elem(), plan: planFor(rv.Elem().Type())}
+	var err *RequestError
+	if mf != nil {
+		err = d.decodeMultipart(mf)
+	} else {
+		err = d.decodeURLEncoded(urlencoded)
+	}
+	if err != nil {
 		return err
 	}
 	if d.ioErr != nil {
@@ -312,31 +327,32 @@ func (b *Binder) bindMultipart(r *http.Request, rv reflect.Value) error {
 	if n > b.cfg.MaxFields {
 		return tooLarge("too many fields", errors.New(strconv.Itoa(n)+" fields"))
 	}
-	return b.bindValues(rv, func(d *decoder) *RequestError {
-		// Sorted keys: errors and duplicate checks do not depend on
-		// map order.
-		keys := make([]string, 0, len(mf.Value)+len(mf.File))
-		for k := range mf.Value {
+	return b.bindValues(rv, "", mf)
+}
+
+func (d *decoder) decodeMultipart(mf *multipart.Form) *RequestError {
+	// Sorted keys: errors and duplicate checks do not depend on map order.
+	keys := make([]string, 0, len(mf.Value)+len(mf.File))
+	for k := range mf.Value {
+		keys = append(keys, k)
+	}
+	for k := range mf.File {
+		if _, ok := mf.Value[k]; !ok {
 			keys = append(keys, k)
 		}
-		for k := range mf.File {
-			if _, ok := mf.Value[k]; !ok {
-				keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		for _, v := range mf.Value[k] {
+			if err := d.set(k, v, nil); err != nil {
+				return err
 			}
 		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			for _, v := range mf.Value[k] {
-				if err := d.set(k, v, nil); err != nil {
-					return err
-				}
-			}
-			if fs := mf.File[k]; len(fs) > 0 {
-				if err := d.set(k, "", fs); err != nil {
-					return err
-				}
+		if fs := mf.File[k]; len(fs) > 0 {
+			if err := d.set(k, "", fs); err != nil {
+				return err
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }

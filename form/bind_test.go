@@ -206,6 +206,9 @@ func TestBindSignup(t *testing.T) {
 			if tt.wantStatus == 422 && len(fe) == 0 {
 				t.Errorf("422 without field errors")
 			}
+			if tt.wantStatus != 200 && tt.wantStatus != 422 && !reflect.ValueOf(s).IsZero() {
+				t.Errorf("refused request left data behind: %+v", s)
+			}
 			if tt.check != nil {
 				tt.check(t, &s)
 			}

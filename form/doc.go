@@ -64,6 +64,11 @@
 //     struct has it, and the [CSRFHeader] is never a field;
 //   - JSON must be exactly one object: trailing data is a 400.
 //
+// A refused request (anything but 422) leaves dst zeroed, so nothing
+// half-decoded survives; after a 422 dst holds the submitted values for
+// re-rendering. A [File] can only come from a multipart upload, never
+// from JSON.
+//
 // Malformed input is a 400 with a useful message ("malformed JSON at line
 // 2, column 12", `unknown field "is_admin"`); a value of the wrong type is
 // a field error, 422, naming the field ("Enter a whole number."). No client
@@ -91,6 +96,17 @@
 // email address.", "Must be at most 200 characters long." (lengths of
 // strings count characters, not bytes). [Config.Messages] replaces them,
 // per [Rule], for translation.
+//
+// Validator notes: `url` accepts any scheme, javascript: included; for a
+// link that will be rendered use `http_url`. `min`/`max`/`len` on strings
+// count runes.
+//
+// # Logging
+//
+// Every refused request emits the input_validation_fail security event
+// (package event, OWASP Logging Vocabulary) to [Config.Logger] with the
+// status, reason, method, path, client IP (package proxy) and the names of
+// the invalid fields, never their values.
 //
 // # Rendering
 //

@@ -73,6 +73,14 @@ type File struct {
 	safeName string
 }
 
+// errFileInJSON is returned by File.UnmarshalJSON.
+var errFileInJSON = errors.New("form: a file can only be uploaded with multipart/form-data")
+
+// UnmarshalJSON always fails: a File comes only from a multipart upload
+// that Bind checked. Without this, a JSON body could forge one,
+// {"avatar":{"ContentType":"image/png"}}, with no content behind it.
+func (f *File) UnmarshalJSON([]byte) error { return errFileInJSON }
+
 // Open opens the uploaded content for reading. The caller closes it.
 func (f *File) Open() (multipart.File, error) { return f.Header.Open() }
 

@@ -134,6 +134,26 @@ func TestUploads(t *testing.T) {
 	}
 }
 
+func TestFileCannotComeFromJSON(t *testing.T) {
+	for _, body := range []string{
+		`{"avatar":{"ContentType":"image/png","Size":1}}`,
+		`{"docs":[{"ContentType":"image/png"}]}`,
+		`{"avatar":null}`,
+	} {
+		var u upload
+		err := Bind(post(ctJSON, body), &u)
+		if body == `{"avatar":null}` {
+			if err != nil || u.Avatar != nil {
+				t.Errorf("%s: %v %+v", body, err, u.Avatar)
+			}
+			continue
+		}
+		if Status(err) != 400 || u.Avatar != nil || u.Docs != nil {
+			t.Errorf("%s: status %d, avatar %+v, docs %+v", body, Status(err), u.Avatar, u.Docs)
+		}
+	}
+}
+
 func TestFileSave(t *testing.T) {
 	r := multipartRequest(t, part{"avatar", "../../../../etc/cron.d/evil.png", "image/png", pngBytes})
 	var u upload

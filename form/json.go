@@ -37,6 +37,8 @@ func (b *Binder) decodeJSON(body []byte, dst reflect.Value) (FieldErrors, error)
 	var se *json.SyntaxError
 	switch {
 	case err == nil:
+	case errors.Is(err, errFileInJSON):
+		return nil, badRequest("file fields need multipart/form-data", err)
 	case errors.As(err, &se):
 		line, col := position(body, se.Offset)
 		return nil, badRequest("malformed JSON at line "+strconv.Itoa(line)+", column "+strconv.Itoa(col), err)
@@ -123,9 +125,11 @@ func position(body []byte, off int64) (line, col int) {
 // keySpan is a raw (still escaped) key inside the body.
 type keySpan struct{ start, end int }
 
+// jsonFrame is one open object or array; an object's keys are
+// keys[firstKey:] in scanJSON's flat key list.
 type jsonFrame struct {
-	object bool
-	keys   []keySpan
+	object   bool
+	firstKey int
 }
 
 // scanJSON runs before encoding/json and refuses, with a 400:
@@ -141,9 +145,13 @@ type jsonFrame struct {
 //     (RFC 8259 section 4 leaves duplicate names undefined; encoding/json
 //     v2 rejects them too.)
 //
-// It does not validate the syntax otherwise: encoding/json does.
+// It does not validate the syntax otherwise: encoding/json does. An
+// object may hold at most 1000 keys (413), which also bounds the
+// quadratic duplicate check.
 func scanJSON(body []byte, maxDepth int) error {
-	stack := make([]jsonFrame, 0, 8)
+	var frameBuf [16]jsonFrame
+	var keyBuf [32]keySpan
+	stack, keys := frameBuf[:0], keyBuf[:0]
 	strStart, lastStr := -1, keySpan{-1, -1}
 	for i := 0; i < len(body); i++ {
 		c := body[i]
@@ -164,26 +172,27 @@ func scanJSON(body []byte, maxDepth int) error {
 			if len(stack) >= maxDepth {
 				return badRequest("JSON nested too deeply (limit "+strconv.Itoa(maxDepth)+")", nil)
 			}
-			stack = append(stack, jsonFrame{object: c == '{'})
+			stack = append(stack, jsonFrame{object: c == '{', firstKey: len(keys)})
 		case '}', ']':
 			if len(stack) > 0 {
+				keys = keys[:stack[len(stack)-1].firstKey]
 				stack = stack[:len(stack)-1]
 			}
 		case ':':
 			if len(stack) == 0 || !stack[len(stack)-1].object || lastStr.start < 0 {
 				continue // a syntax error encoding/json will report
 			}
-			f := &stack[len(stack)-1]
-			for _, k := range f.keys {
+			own := keys[stack[len(stack)-1].firstKey:]
+			for _, k := range own {
 				if sameJSONKey(body[k.start:k.end], body[lastStr.start:lastStr.end]) {
 					name := unescapeKey(body[lastStr.start:lastStr.end])
 					return badRequest("duplicate field "+strconv.Quote(truncate(name)), nil)
 				}
 			}
-			if len(f.keys) >= 1000 {
+			if len(own) >= 1000 {
 				return tooLarge("too many fields in a JSON object", nil)
 			}
-			f.keys = append(f.keys, lastStr)
+			keys = append(keys, lastStr)
 			lastStr = keySpan{-1, -1}
 		}
 	}
