@@ -123,21 +123,31 @@ func safeLayer(s string) bool {
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		path = path[:len(path)-1] // one trailing slash is an ordinary directory path
 	}
-	// path starts with "/", so its first segment is empty; skip it.
-	for _, seg := range strings.Split(path, "/")[1:] {
-		if seg == "" && path != "/" {
+	if path == "/" {
+		return true
+	}
+	// path starts with "/"; walk the segments after it.
+	for rest := path[1:]; ; {
+		seg, tail, more := strings.Cut(rest, "/")
+		if seg == "" {
 			return false // "//" inside the path
 		}
 		if isDotSegment(seg) {
 			return false
 		}
+		if !more {
+			return true
+		}
+		rest = tail
 	}
-	return true
 }
 
 // isDotSegment reports whether seg is "." or "..", also in the
 // percent-encoded spellings browsers recognise (%2e, any case).
 func isDotSegment(seg string) bool {
+	if len(seg) > 6 {
+		return false
+	}
 	switch strings.ToLower(seg) {
 	case ".", "..", "%2e", "%2e%2e", ".%2e", "%2e.":
 		return true
