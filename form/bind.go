@@ -166,6 +166,11 @@ func (b *Binder) Submitted(r *http.Request, dst any) (bool, error) {
 // those names. Every error caused by the request is a [*RequestError] with
 // the status to answer with; see [Config] for the limits.
 //
+// If something earlier in the chain already parsed the body (a CSRF check
+// calling r.FormValue), Bind binds from r.PostForm or r.MultipartForm
+// with the same field checks; the body size limit is then whatever that
+// parse applied, so such middleware should bound the body itself.
+//
 // After a 422, dst holds what was submitted (for re-rendering the form);
 // after any other error it is reset to its zero value, so nothing
 // half-decoded survives a refused request.
@@ -221,6 +226,13 @@ func (b *Binder) bind(r *http.Request, rv reflect.Value) error {
 	mt = strings.ToLower(strings.TrimSpace(mt))
 	switch {
 	case mt == "application/x-www-form-urlencoded":
+		if r.PostForm != nil {
+			// Something before us (a CSRF check calling r.FormValue)
+			// already consumed the body into r.PostForm: bind from it.
+			// The field limit still holds; the body limit was whatever
+			// that code applied (net/http's default is 10 MB).
+			return b.bindPostForm(r, rv)
+		}
 		body, err := b.readBody(r)
 		if err != nil {
 			return err
@@ -328,6 +340,17 @@ func (b *Binder) bindMultipart(r *http.Request, rv reflect.Value) error {
 		return tooLarge("too many fields", errors.New(strconv.Itoa(n)+" fields"))
 	}
 	return b.bindValues(rv, "", mf)
+}
+
+func (b *Binder) bindPostForm(r *http.Request, rv reflect.Value) error {
+	n := 0
+	for _, vs := range r.PostForm {
+		n += len(vs)
+	}
+	if n > b.cfg.MaxFields {
+		return tooLarge("too many fields", errors.New(strconv.Itoa(n)+" fields"))
+	}
+	return b.bindValues(rv, "", &multipart.Form{Value: r.PostForm})
 }
 
 func (d *decoder) decodeMultipart(mf *multipart.Form) *RequestError {

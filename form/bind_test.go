@@ -163,6 +163,7 @@ func TestBindSignup(t *testing.T) {
 		{name: "attack: index just over the limit", req: post(ctForm, okForm+"&tags[101]=x"), wantStatus: 400},
 		{name: "index at the limit", req: post(ctForm, "tags[100]=x"), wantStatus: 422},
 		{name: "attack: index overflow", req: post(ctForm, okForm+"&tags[99999999999999999999]=x"), wantStatus: 400},
+		{name: "attack: leading-zero index aliases index 0", req: post(ctForm, okForm+"&tags[0]=a&tags[00]=b"), wantStatus: 400},
 		{name: "attack: negative index", req: post(ctForm, okForm+"&tags[-1]=x"), wantStatus: 400},
 		{name: "attack: index on a scalar", req: post(ctForm, okForm+"&name[0]=x"), wantStatus: 400},
 		{name: "attack: too many fields", req: post(ctForm, manyFields(1001)), wantStatus: 413},
@@ -320,6 +321,36 @@ func TestSliceElementBudget(t *testing.T) {
 	}
 }
 
+func TestBindAfterParseForm(t *testing.T) {
+	// A CSRF check ran r.FormValue("csrf_token") first: the body is gone,
+	// r.PostForm holds it.
+	r := post(ctForm, okForm+"&csrf_token=abc")
+	if r.FormValue(CSRFField) != "abc" {
+		t.Fatal("setup")
+	}
+	var s signup
+	if err := Bind(r, &s); err != nil || s.Email != "ada@example.com" {
+		t.Fatalf("%v %+v", err, s)
+	}
+	r = post(ctForm, okForm+"&email=eve%40evil.example")
+	r.ParseForm()
+	if err := Bind(r, &signup{}); Status(err) != 400 {
+		t.Fatalf("duplicate after ParseForm: %v", err)
+	}
+	r = post(ctForm, manyFields(30))
+	r.ParseForm()
+	if err := New(Config{MaxFields: 20}).Bind(r, &signup{}); Status(err) != 413 {
+		t.Fatalf("too many fields after ParseForm: %v", err)
+	}
+	// Multipart parsed first works too.
+	ct, body := multipartBody(t, map[string]string{"email": "ada@example.com", "name": "Ada", "password": "12345678", "password_confirm": "12345678"}, nil)
+	r = post(ct, body.String())
+	r.FormValue("csrf_token")
+	if err := Bind(r, &signup{}); err != nil {
+		t.Fatalf("multipart after FormValue: %v", err)
+	}
+}
+
 func TestBodyLimitWithoutContentLength(t *testing.T) {
 	b := New(Config{MaxBodyBytes: 100})
 	for _, ct := range []string{ctForm, ctJSON} {
@@ -336,6 +367,13 @@ func TestIgnoreUnknownFormFields(t *testing.T) {
 	var s signup
 	if err := b.Bind(post(ctForm, okForm+"&submit=Save&utm_source=x"), &s); err != nil {
 		t.Fatal(err)
+	}
+	var o order
+	if err := b.Bind(post(ctForm, "address.city=Paris&address.country=FR&items[0].sku=A&items[0].qty=1&items[0].x=y"), &o); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Bind(post(ctForm, okForm+"&email=b%40example.com"), &signup{}); Status(err) != 400 {
+		t.Fatalf("duplicates still refused: %v", err)
 	}
 	if err := b.Bind(post(ctJSON, `{"submit":"Save",`+okJSON[1:]), &signup{}); Status(err) != 400 {
 		t.Fatalf("json unknown field: status %d", Status(err))

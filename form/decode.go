@@ -64,7 +64,7 @@ func (d *decoder) set(key, val string, files []*multipart.FileHeader) *RequestEr
 		}
 		fp := plan.byName[name]
 		if fp == nil {
-			if depth == 1 && (key == CSRFField || d.b.cfg.IgnoreUnknownFormFields) {
+			if (depth == 1 && key == CSRFField) || d.b.cfg.IgnoreUnknownFormFields {
 				return nil
 			}
 			return badRequest("unknown field "+strconv.Quote(truncate(key)), nil)
@@ -196,8 +196,14 @@ func (d *decoder) index(key, rest string) (int, string, *RequestError) {
 	if end < 2 || end > 10 {
 		return 0, "", badRequest("bad index in field "+strconv.Quote(truncate(key)), nil)
 	}
+	digits := rest[1:end]
+	if len(digits) > 1 && digits[0] == '0' {
+		// One spelling per index: tags[00] must not slip past the
+		// duplicate check for tags[0].
+		return 0, "", badRequest("bad index in field "+strconv.Quote(truncate(key)), nil)
+	}
 	n := 0
-	for _, c := range []byte(rest[1:end]) {
+	for _, c := range []byte(digits) {
 		if c < '0' || c > '9' {
 			return 0, "", badRequest("bad index in field "+strconv.Quote(truncate(key)), nil)
 		}
