@@ -3,7 +3,9 @@ package secrets_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -97,4 +99,38 @@ func ExampleGenerateKey() {
 	k := secrets.GenerateKey()
 	fmt.Println(k, k.Len())
 	// Output: [REDACTED] 43
+}
+
+// The dev-mode start of an application: open the secrets file, create it on
+// first run, and generate any missing key into it with a loud warning.
+// Production code would call Require instead and refuse to start.
+func ExampleOpenFile() {
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	cfg := secrets.FileConfig{
+		Path:    filepath.Join(dir, "config", "secrets.age"),
+		KeyPath: filepath.Join(dir, "config", "master.key"),
+	}
+
+	f, err := secrets.OpenFile(cfg)
+	if errors.Is(err, fs.ErrNotExist) {
+		f, err = secrets.InitFile(cfg) // first run
+	}
+	if err != nil {
+		fmt.Println(err) // wrong key, unreadable file, ...: never paper over
+		return
+	}
+	ctx := context.Background()
+	if _, found, _ := secrets.Lookup(ctx, f, "SECRET_KEY"); !found {
+		fmt.Println("WARNING: generated a development SECRET_KEY into", filepath.Base(f.Path()))
+		_ = f.Set("SECRET_KEY", secrets.GenerateKey())
+		if err := f.Save(); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Println(secrets.Require(ctx, f, secrets.Requirement{Name: "SECRET_KEY"}))
+	// Output:
+	// WARNING: generated a development SECRET_KEY into secrets.age
+	// <nil>
 }

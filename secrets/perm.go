@@ -54,9 +54,16 @@ func (pc *permChecker) check(path string, info fs.FileInfo, strict bool, logger 
 // permissions and trims one trailing newline (LF or CRLF), which editors
 // and `echo` add.
 func (pc *permChecker) readSecretFile(path string, strict bool, logger *slog.Logger) (string, error) {
+	// Stat before opening: opening a FIFO would block until a writer
+	// appears. Stat again after: the file may have been swapped between.
+	if info, err := os.Stat(path); err != nil {
+		return "", err // *fs.PathError: path and reason, no content
+	} else if !info.Mode().IsRegular() {
+		return "", fmt.Errorf("secrets: %s is not a regular file", path)
+	}
 	f, err := os.Open(path)
 	if err != nil {
-		return "", err // *fs.PathError: path and reason, no content
+		return "", err
 	}
 	defer f.Close()
 	info, err := f.Stat()

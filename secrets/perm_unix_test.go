@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -52,6 +53,18 @@ func TestPermissionWarnings(t *testing.T) {
 		if got := errors.Is(err, ErrInsecurePermissions); got != loose {
 			t.Errorf("%s: strict env err = %v, want ErrInsecurePermissions = %v", name, err, loose)
 		}
+	}
+}
+
+func TestSecretFileFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "PIPE"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// Must fail at once rather than block waiting for a writer.
+	_, err := Dir(dir).Lookup(context.Background(), "PIPE")
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("err = %v", err)
 	}
 }
 

@@ -128,7 +128,7 @@ func (c *cli) secretsInit(_ context.Context, cfg secrets.FileConfig, _ []string)
 	return nil
 }
 
-func (c *cli) secretsSet(_ context.Context, cfg secrets.FileConfig, args []string) error {
+func (c *cli) secretsSet(ctx context.Context, cfg secrets.FileConfig, args []string) error {
 	name := args[0]
 	f, err := c.open(cfg)
 	if err != nil {
@@ -153,7 +153,23 @@ func (c *cli) secretsSet(_ context.Context, cfg secrets.FileConfig, args []strin
 		verb = "updated"
 	}
 	fmt.Fprintf(c.stderr, "rampart: %s %s in %s\n", verb, name, f.Path())
+	c.warnIfWeak(ctx, f, name)
 	return nil
+}
+
+// warnIfWeak warns when a stored value is a placeholder or a pattern. Length
+// and entropy are left to the application's Require, since a third-party
+// password may legitimately be short.
+func (c *cli) warnIfWeak(ctx context.Context, f *secrets.File, name string) {
+	re, ok := errors.AsType[*secrets.RequireError](secrets.Require(ctx, f, secrets.Requirement{Name: name}))
+	if !ok {
+		return
+	}
+	for _, p := range re.Problems {
+		if p.Kind == secrets.Placeholder || p.Kind == secrets.Pattern {
+			fmt.Fprintf(c.stderr, "rampart: warning: %s\n", strings.TrimPrefix(p.String(), "rampart: "))
+		}
+	}
 }
 
 // readValue reads a secret from a hidden terminal prompt, or from standard
