@@ -77,7 +77,7 @@
 // [File.ReplaceJSON] change values in memory and [File.Save] writes them
 // atomically (temporary file, rename, mode 0600); [File.RotateMaster]
 // re-encrypts to a new master key. The rampart command wraps all of this:
-// `rampart secrets init|set|get|list|edit|rotate-master`.
+// `rampart secrets init|set|get|list|delete|edit|rotate-master`.
 //
 // # Startup checks
 //

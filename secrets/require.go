@@ -11,7 +11,7 @@ import (
 // Defaults for a [Requirement].
 const (
 	// DefaultMinLen is the minimum length in bytes of a required secret: 32
-	// bytes, enough for 256 bits of random hex or 192 of base64.
+	// bytes: 128 random bits written as hex, or 192 as base64.
 	DefaultMinLen = 32
 
 	// DefaultMinEntropyBits is the minimum estimated entropy of a required
@@ -241,7 +241,7 @@ func init() {
 		"nil", "undefined", "empty", "blank", "token", "key", "apikey", "api_key", "masterkey",
 		"privatekey", "admin", "root", "letmein", "qwerty", "qwertyuiop", "asdf", "abc123", "iloveyou",
 		"welcome", "hunter2", "keyboard cat", "local", "localhost", "debug", "temp", "tmp",
-		"notsecret", "not_a_secret", "thisisasecret", "thisismysecret", "s3cr3t", "p@ssw0rd",
+		"notsecret", "not_a_secret", "redacted", "[REDACTED]", "hidden", "secretvalue", "thisisasecret", "thisismysecret", "s3cr3t", "p@ssw0rd",
 	} {
 		placeholders[normalize(p)] = true
 	}

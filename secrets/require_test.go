@@ -35,6 +35,7 @@ func TestRequirePlaceholdersAndWeakValues(t *testing.T) {
 		{"placeholder", "placeholder", Placeholder},
 		{"django insecure prefix", "django-insecure-8f#k2l!x0q@m9z$w1r^t7y&u3i*o5p(", Placeholder},
 		{"express keyboard cat", "keyboard cat", Placeholder},
+		{"the redaction marker", "[REDACTED]", Placeholder},
 		{"super_secret_key", "super_secret_key", Placeholder},
 
 		{"repeated character", strings.Repeat("a", 64), Pattern},

@@ -2,6 +2,9 @@ package secrets
 
 import (
 	"crypto/subtle"
+	"encoding"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 )
@@ -86,9 +89,25 @@ func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`
 // encoders such as encoding/xml and map keys in encoding/json.
 func (Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
 
+// UnmarshalText implements encoding.TextUnmarshaler, so configuration
+// decoders (encoding/json for strings, flag.TextVar, env decoders) can fill
+// a Secret field. It refuses the text [Redacted]: a value that went through
+// a redacting encoder and back is a mistake, not a key.
+func (s *Secret) UnmarshalText(text []byte) error {
+	if string(text) == Redacted {
+		return errors.New("secrets: refusing to decode " + Redacted + " as a secret value; it is the redaction marker")
+	}
+	*s = New(string(text))
+	return nil
+}
+
 var (
 	_ fmt.Stringer   = Secret{}
 	_ fmt.GoStringer = Secret{}
 	_ fmt.Formatter  = Secret{}
 	_ slog.LogValuer = Secret{}
+
+	_ encoding.TextMarshaler   = Secret{}
+	_ encoding.TextUnmarshaler = (*Secret)(nil)
+	_ json.Marshaler           = Secret{}
 )

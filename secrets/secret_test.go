@@ -162,6 +162,29 @@ func TestSecretTemplatesAndReflection(t *testing.T) {
 	}
 }
 
+func TestSecretUnmarshal(t *testing.T) {
+	var cfg struct {
+		Key Secret `json:"key"`
+	}
+	if err := json.Unmarshal([]byte(`{"key":"`+canary+`"}`), &cfg); err != nil || cfg.Key.Reveal() != canary {
+		t.Fatalf("Unmarshal = %v, %v", cfg.Key, err)
+	}
+	// A copy taken before decoding again keeps its value.
+	before := cfg.Key
+	if err := json.Unmarshal([]byte(`{"key":"other"}`), &cfg); err != nil || before.Reveal() != canary || cfg.Key.Reveal() != "other" {
+		t.Fatal("decoding changed an earlier copy")
+	}
+	// A marshal/unmarshal round trip must not turn the marker into a key.
+	out, _ := json.Marshal(cfg)
+	err := json.Unmarshal(out, &cfg)
+	if err == nil || !strings.Contains(err.Error(), "redaction marker") {
+		t.Fatalf("round trip through the marker: %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"key":5}`), &cfg); err == nil {
+		t.Error("a number decoded into a Secret")
+	}
+}
+
 func TestSecretInErrors(t *testing.T) {
 	s := New(canary)
 	base := errors.New("connect failed")
