@@ -39,7 +39,7 @@ type Config struct {
 	// allocated. Default: 100.
 	MaxSliceIndex int
 	// MaxDepth bounds nesting: of JSON objects and arrays, and of the
-	// segments in a form field name (a.b[0].c is 4). Deeper input is
+	// names in a form field name (a.b[0].c has 3). Deeper input is
 	// refused with 400. Default: 32.
 	MaxDepth int
 	// MaxFileBytes bounds each uploaded file; a larger one is a field

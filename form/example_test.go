@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 
 	"github.com/rampartgo/rampart/form"
@@ -97,4 +98,39 @@ func ExampleWriteJSONError() {
 	// 422 {"errors":{"title":"This field is required."}}
 	// 400 {"error":"unknown field \"owner_id\""}
 	// 400 {"error":"JSON nested too deeply (limit 32)"}
+}
+
+// A registration form as the notes app needs it: on 422 the email comes
+// back (escaped), the passwords never do.
+func ExampleNewView() {
+	type Register struct {
+		Email           string        `form:"email" validate:"required,email,max=254"`
+		Password        form.Password `form:"password" validate:"required,min=8,max=64"`
+		PasswordConfirm form.Password `form:"password_confirm" validate:"eqfield=Password"`
+	}
+	tmpl := template.Must(template.New("register").Parse(
+		`{{range $n := .Names}}{{with $.Form.Field $n}}<input name="{{.Name}}" value="{{.Value}}" {{.Aria}}>` +
+			`{{if .Invalid}}<p id="{{.ErrorID}}">{{.Error}}</p>{{end}}` + "\n" + `{{end}}{{end}}`))
+
+	body := url.Values{
+		"email":            {`"><script>alert(1)</script>`},
+		"password":         {"correct horse battery"},
+		"password_confirm": {"correct horse battery!"},
+		"csrf_token":       {"…"},
+	}.Encode()
+	r := httptest.NewRequest(http.MethodPost, "/register", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+
+	var f Register
+	_, err := form.Submitted(r, &f)
+	fmt.Println(form.Status(err))
+	tmpl.Execute(os.Stdout, map[string]any{
+		"Form":  form.NewView(&f, err),
+		"Names": []string{"email", "password", "password_confirm"},
+	})
+	// Output:
+	// 422
+	// <input name="email" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" aria-invalid="true" aria-describedby="email-error"><p id="email-error">Enter a valid email address.</p>
+	// <input name="password" value="" >
+	// <input name="password_confirm" value="" aria-invalid="true" aria-describedby="password_confirm-error"><p id="password_confirm-error">Must match password.</p>
 }
