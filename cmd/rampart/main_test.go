@@ -29,6 +29,9 @@ func TestScripts(t *testing.T) {
 			for _, k := range []string{"RAMPART_MASTER_KEY", "RAMPART_MASTER_KEY_FILE", "RAMPART_SECRETS_FILE", "EDITOR", "VISUAL"} {
 				env.Setenv(k, "")
 			}
+			// Under -race every exec of the binary would otherwise sleep
+			// 1 s at exit (the race runtime's atexit_sleep_ms default).
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
