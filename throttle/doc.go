@@ -95,6 +95,13 @@
 // sqlitethrottle, pgthrottle and redisthrottle packages. Every store passes
 // the conformance suite in throttletest.
 //
+// # Request rates
+//
+// [Rate] is a separate, general limiter on requests per key (a client
+// network, a token), whatever their outcome, with a sliding-window estimate
+// and an HTTP middleware ([Rate.Handler]). It complements Limiter on
+// expensive endpoints; it does not replace it for logins.
+//
 // # Events
 //
 // When a failure puts a limit in force, Fail emits authn_login_lock (scopes

@@ -30,6 +30,8 @@ const (
 	// ScopeIP is one client network across all accounts: backoff against
 	// password spraying.
 	ScopeIP Scope = "ip"
+	// ScopeRate is a [Rate] limit on requests, whatever their outcome.
+	ScopeRate Scope = "rate"
 )
 
 // LimitedError is returned by [Limiter.Begin] when an attempt must wait. An
