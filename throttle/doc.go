@@ -45,7 +45,9 @@
 //     Config.AccountLimit (100) consecutive failures, against a guesser
 //     spread over a botnet. Once reached, only networks from which the
 //     account logged in before (within KnownFor, 30 days) may try, until a
-//     quiet Window (24h) passes or a login succeeds.
+//     quiet Window (24h) passes or a login succeeds. A password reset by
+//     e-mail proves control of the account another way: call
+//     [Limiter.ResetAccount] when one completes.
 //
 // # Why the real user is not locked out
 //
@@ -61,12 +63,13 @@
 // to at most 100. OWASP ASVS 5.0 asks for controls against credential
 // stuffing and brute force (V6.3.1), documented so that they "prevent
 // malicious account lockout" (V6.1.1): this section is that documentation.
-// NIST lists the mitigation used here: accept attempts from a network where
-// the subscriber previously authenticated successfully. The same exemption shields users who share a
-// network (an office NAT, a carrier-grade NAT) with a sprayer from the
-// per-network limit. Delays are short at first (a user who mistypes five
-// times waits one second) and the Retry-After header tells clients exactly
-// how long.
+// NIST lists the two mitigations used here: waiting periods that grow with
+// the failures, and accepting attempts from addresses where the subscriber
+// authenticated successfully before. The same exemption shields users who
+// share a network (an office NAT, a carrier-grade NAT) with a sprayer from
+// the per-network limit; only users new to that network wait with the
+// sprayer. Delays are short at first (a user who mistypes five times waits
+// one second) and the Retry-After header tells clients exactly how long.
 //
 // A successful login clears the account's failures but not the network's:
 // otherwise an attacker could clear its own counter by logging in to an
