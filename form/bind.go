@@ -1,6 +1,7 @@
 package form
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"log/slog"
@@ -233,19 +234,22 @@ func (b *Binder) bind(r *http.Request, rv reflect.Value) error {
 			// that code applied (net/http's default is 10 MB).
 			return b.bindPostForm(r, rv)
 		}
-		body, err := b.readBody(r)
+		bb, err := b.readBody(r)
 		if err != nil {
 			return err
 		}
-		return b.bindValues(rv, string(body), nil)
+		body := string(bb.b)
+		bb.release()
+		return b.bindValues(rv, body, nil)
 	case mt == "multipart/form-data":
 		return b.bindMultipart(r, rv)
 	case mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json")):
-		body, err := b.readBody(r)
+		bb, err := b.readBody(r)
 		if err != nil {
 			return err
 		}
-		return b.bindJSON(body, rv)
+		defer bb.release()
+		return b.bindJSON(bb, rv)
 	}
 	msg := "unsupported content type"
 	if mt == "" {
@@ -285,30 +289,64 @@ func (b *Binder) bindValues(rv reflect.Value, urlencoded string, mf *multipart.F
 	return b.validate(rv, d.typeErrs, false)
 }
 
-// readBody reads the whole body, refusing more than MaxBodyBytes.
-func (b *Binder) readBody(r *http.Request) ([]byte, error) {
+// bodyBuf holds a request body while it is decoded. Both decoders copy
+// what they keep (string(...) for forms, encoding/json for JSON), so the
+// buffer can be cleared and reused once decoding is done.
+type bodyBuf struct {
+	b []byte
+	r bytes.Reader
+}
+
+// maxPooledBody bounds the buffers kept for reuse: a rare large body
+// should not pin its memory in the pool.
+const maxPooledBody = 64 << 10
+
+var bodyPool = sync.Pool{New: func() any { return new(bodyBuf) }}
+
+func (bb *bodyBuf) release() {
+	if cap(bb.b) > maxPooledBody {
+		return
+	}
+	clear(bb.b[:cap(bb.b)]) // no submitted value (a password) lingers
+	bb.b = bb.b[:0]
+	bb.r.Reset(nil)
+	bodyPool.Put(bb)
+}
+
+// readBody reads the whole body, refusing more than MaxBodyBytes. The
+// caller releases the result.
+func (b *Binder) readBody(r *http.Request) (*bodyBuf, error) {
 	max := b.cfg.MaxBodyBytes
 	if r.ContentLength > max {
 		return nil, tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", nil)
 	}
+	bb := bodyPool.Get().(*bodyBuf)
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+		return bb, nil
 	}
 	if r.ContentLength >= 0 {
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(r.Body, buf); err != nil {
+		n := int(r.ContentLength)
+		if cap(bb.b) < n {
+			bb.b = make([]byte, n)
+		}
+		bb.b = bb.b[:n]
+		if _, err := io.ReadFull(r.Body, bb.b); err != nil {
+			bb.release()
 			return nil, badRequest("incomplete request body", err)
 		}
-		return buf, nil
+		return bb, nil
 	}
 	buf, err := io.ReadAll(io.LimitReader(r.Body, max+1))
 	if err != nil {
+		bb.release()
 		return nil, badRequest("could not read request body", err)
 	}
 	if int64(len(buf)) > max {
+		bb.release()
 		return nil, tooLarge("request body too large (limit "+strconv.FormatInt(max, 10)+" bytes)", nil)
 	}
-	return buf, nil
+	bb.b = buf
+	return bb, nil
 }
 
 func (b *Binder) bindMultipart(r *http.Request, rv reflect.Value) error {

@@ -145,6 +145,10 @@ func TestBindSignup(t *testing.T) {
 		{name: "json type error and validation together", req: post(ctJSON, `{"email":"bad","age":"x"}`), wantStatus: 422,
 			wantFields: map[string]string{"age": "Enter a whole number.", "email": "Enter a valid email address."}},
 
+		{name: "json csrf field then a type error", req: post(ctJSON, `{"csrf_token":"t","email":"a@b.co","name":"Ada","password":"12345678","password_confirm":"12345678","age":"x"}`), wantStatus: 422,
+			wantFields: map[string]string{"age": "Enter a whole number."}},
+		{name: "attack: json csrf field then an unknown field", req: post(ctJSON, `{"csrf_token":"t","is_admin":true}`), wantStatus: 400},
+
 		// Media types (415).
 		{name: "missing content type", req: post("", okForm), wantStatus: 415},
 		{name: "text/plain", req: post("text/plain", okForm), wantStatus: 415},

@@ -14,29 +14,67 @@ import (
 
 // bindJSON decodes one JSON object into dst. body is already bounded by
 // MaxBodyBytes.
-func (b *Binder) bindJSON(body []byte, dst reflect.Value) error {
+func (b *Binder) bindJSON(bb *bodyBuf, dst reflect.Value) error {
+	body := bb.b
 	if len(bytes.TrimSpace(body)) == 0 {
 		return badRequest("empty JSON body", nil)
 	}
 	if err := scanJSON(body, b.cfg.MaxDepth); err != nil {
 		return err
 	}
-	typeErrs, err := b.decodeJSON(body, dst)
+	bb.r.Reset(body)
+	typeErrs, err := b.decodeJSON(&bb.r, body, dst)
 	if err != nil {
 		return err
 	}
 	return b.validate(dst, typeErrs, true)
 }
 
-func (b *Binder) decodeJSON(body []byte, dst reflect.Value) (FieldErrors, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
+func (b *Binder) decodeJSON(rd io.Reader, body []byte, dst reflect.Value) (FieldErrors, error) {
+	dec := json.NewDecoder(rd)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(dst.Interface())
 	var typeErrs FieldErrors
+	if err != nil {
+		// Error handling lives in its own function: the targets of
+		// errors.As escape, and declaring them here would cost three
+		// allocations on every successful request.
+		if name, ok := unknownField(err); ok && name == CSRFField {
+			// The CSRF token is allowed in any body: decode again
+			// without it.
+			return b.decodeJSONWithoutCSRF(body, dst)
+		}
+		var stop error
+		typeErrs, stop = b.jsonError(err, body)
+		if stop != nil {
+			return nil, stop
+		}
+	}
+	// Exactly one value: {"a":1} {"a":2} or {"a":1}garbage is refused.
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, badRequest("unexpected data after the JSON object", err)
+	}
+	return typeErrs, nil
+}
+
+// unknownField returns the name in encoding/json's unknown-field error,
+// which has no type of its own.
+func unknownField(err error) (string, bool) {
+	const prefix = "json: unknown field "
+	msg := err.Error()
+	if !strings.HasPrefix(msg, prefix) {
+		return "", false
+	}
+	name, qerr := strconv.Unquote(strings.TrimPrefix(msg, prefix))
+	return name, qerr == nil
+}
+
+// jsonError classifies a decoding error: a 400 to stop with, or the type
+// error to report as a field error after validation.
+func (b *Binder) jsonError(err error, body []byte) (FieldErrors, error) {
 	var ute *json.UnmarshalTypeError
 	var se *json.SyntaxError
 	switch {
-	case err == nil:
 	case errors.Is(err, errFileInJSON):
 		return nil, badRequest("file fields need multipart/form-data", err)
 	case errors.As(err, &se):
@@ -51,27 +89,16 @@ func (b *Binder) decodeJSON(body []byte, dst reflect.Value) (FieldErrors, error)
 		// encoding/json keeps going after a type error and reports the
 		// first one: the rest of the struct is filled and can be
 		// validated, so the client hears about every problem at once.
-		typeErrs = FieldErrors{ute.Field: b.message(Rule{Field: ute.Field, Tag: "type", Param: jsonTypeParam(ute.Type), Kind: ute.Type.Kind()})}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-		if name == CSRFField {
-			// The CSRF token is allowed in any body: decode again
-			// without it.
-			return b.decodeJSONWithoutCSRF(body, dst)
-		}
+		return FieldErrors{ute.Field: b.message(Rule{Field: ute.Field, Tag: "type", Param: jsonTypeParam(ute.Type), Kind: ute.Type.Kind()})}, nil
+	}
+	if name, ok := unknownField(err); ok {
 		return nil, badRequest("unknown field "+strconv.Quote(truncate(name)), nil)
-	default:
-		var ite *json.InvalidUnmarshalError
-		if errors.As(err, &ite) {
-			panic("rampart/form: " + err.Error())
-		}
-		return nil, badRequest("malformed JSON", err)
 	}
-	// Exactly one value: {"a":1} {"a":2} or {"a":1}garbage is refused.
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, badRequest("unexpected data after the JSON object", err)
+	var ite *json.InvalidUnmarshalError
+	if errors.As(err, &ite) {
+		panic("rampart/form: " + err.Error())
 	}
-	return typeErrs, nil
+	return nil, badRequest("malformed JSON", err)
 }
 
 func (b *Binder) decodeJSONWithoutCSRF(body []byte, dst reflect.Value) (FieldErrors, error) {
@@ -85,7 +112,7 @@ func (b *Binder) decodeJSONWithoutCSRF(body []byte, dst reflect.Value) (FieldErr
 		return nil, badRequest("malformed JSON", err)
 	}
 	dst.Elem().SetZero()
-	return b.decodeJSON(stripped, dst)
+	return b.decodeJSON(bytes.NewReader(stripped), stripped, dst)
 }
 
 func jsonTypeParam(t reflect.Type) string {

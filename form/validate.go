@@ -32,16 +32,21 @@ func (b *Binder) validate(rv reflect.Value, typeErrs FieldErrors, isJSON bool) e
 		v = b.jsonValid
 	}
 	err := v.Struct(rv.Interface())
+	if err == nil && len(typeErrs) == 0 {
+		return nil
+	}
+	return b.fieldErrors(rv, err, typeErrs, isJSON)
+}
+
+// fieldErrors turns validator errors into FieldErrors merged with the type
+// errors. It is separate from validate so that the error target below does
+// not escape (and allocate) on the success path.
+func (b *Binder) fieldErrors(rv reflect.Value, err error, typeErrs FieldErrors, isJSON bool) error {
 	var ves validator.ValidationErrors
 	if err != nil && !errors.As(err, &ves) {
-		var ive *validator.InvalidValidationError
-		if errors.As(err, &ive) {
-			panic("rampart/form: " + err.Error())
-		}
+		// InvalidValidationError or another validator failure: a
+		// programming mistake (validate tag syntax, unsupported type).
 		panic("rampart/form: validator: " + err.Error())
-	}
-	if len(ves) == 0 && len(typeErrs) == 0 {
-		return nil
 	}
 	fe := typeErrs
 	if fe == nil {
