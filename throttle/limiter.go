@@ -165,20 +165,25 @@ func (l *Limiter) wait(prev Counter, free int, now time.Time) time.Duration {
 // that is neither failed nor succeeded (a crash, a timeout) therefore
 // stays counted as a failure.
 //
-// It returns a [*LimitedError] (matching [ErrLimited]) when the attempt
-// must wait: answer 429 with its Retry-After and do not verify the
-// credentials. A refused attempt is not counted, but it is recorded as the
-// latest attempt of its account and network, so a client that retries too
-// early restarts its own wait. When the store fails, Begin returns an error
-// wrapping [ErrUnavailable] (answer 503), unless Config.InsecureFailOpen is
-// set.
+// On error the Attempt is nil. Begin returns a [*LimitedError] (matching
+// [ErrLimited]) when the attempt must wait: answer 429 with its Retry-After
+// and do not verify the credentials. A refused attempt is not counted, but
+// it is recorded as the latest attempt of its account and network, so a
+// client that retries too early restarts its own wait. When the store
+// fails, Begin returns an error wrapping [ErrUnavailable] (answer 503),
+// unless Config.InsecureFailOpen is set.
 func (l *Limiter) Begin(ctx context.Context, account string, ip netip.Addr) (*Attempt, error) {
 	now := l.cfg.Now()
 	a := &Attempt{l: l, keys: keysFor(account, ip), account: account, network: Network(ip)}
 	err := l.begin(ctx, a, now)
+	if err == nil {
+		return a, nil
+	}
 	var limited *LimitedError
-	if err == nil || errors.As(err, &limited) || !l.cfg.InsecureFailOpen {
-		return a, err
+	if errors.As(err, &limited) || !l.cfg.InsecureFailOpen {
+		// No Attempt: a caller that ignored the error cannot then clear
+		// the counters with Succeed.
+		return nil, err
 	}
 	// InsecureFailOpen: the operator chose availability over protection.
 	l.logger().LogAttrs(ctx, slog.LevelError, "rampart/throttle: store failed; letting the login attempt through (InsecureFailOpen)",
@@ -201,7 +206,7 @@ func (l *Limiter) begin(ctx context.Context, a *Attempt, now time.Time) error {
 	}
 	pair, err := st.Incr(ctx, k.pair, now, l.cfg.Window)
 	if err != nil {
-		_ = st.Decr(ctx, k.ip, now)
+		_ = st.Decr(context.WithoutCancel(ctx), k.ip, now)
 		return unavailable(err)
 	}
 	acct, err := st.Get(ctx, k.account, now)
@@ -250,9 +255,11 @@ func (l *Limiter) begin(ctx context.Context, a *Attempt, now time.Time) error {
 	return nil
 }
 
-// undo takes back the up-front counts of a refused or failed Begin. Its
-// errors are ignored: the worst outcome is one extra counted failure.
+// undo takes back the up-front counts of a refused or failed Begin, even
+// if the client has gone away meanwhile. Its errors are ignored: the worst
+// outcome is one extra counted failure.
 func (l *Limiter) undo(ctx context.Context, k keys, now time.Time) {
+	ctx = context.WithoutCancel(ctx)
 	_ = l.store.Decr(ctx, k.ip, now)
 	_ = l.store.Decr(ctx, k.pair, now)
 }

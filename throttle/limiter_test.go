@@ -559,3 +559,60 @@ func TestConfigPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestRefusedBeginReturnsNoAttempt(t *testing.T) {
+	l, _ := newLimiter(t, throttle.Config{})
+	for range 5 {
+		try(l, "bob@example.com", attacker)
+	}
+	a, err := l.Begin(ctx, "bob@example.com", attacker)
+	if a != nil || err == nil {
+		t.Fatalf("Begin when limited = %v, %v; want nil Attempt and an error", a, err)
+	}
+	st := &brokenStore{Store: throttle.NewMemoryStore(throttle.MemoryConfig{})}
+	st.down.Store(true)
+	if a, err := throttle.New(st, throttle.Config{}).Begin(ctx, "bob@example.com", attacker); a != nil || err == nil {
+		t.Fatalf("Begin with the store down = %v, %v; want nil Attempt and an error", a, err)
+	}
+}
+
+// cancelStore cancels the request context during Begin's account lookup and
+// then honours cancellation like a network store would.
+type cancelStore struct {
+	throttle.Store
+	cancel context.CancelFunc
+}
+
+func (s cancelStore) Get(ctx context.Context, key string, now time.Time) (throttle.Counter, error) {
+	c, err := s.Store.Get(ctx, key, now)
+	s.cancel()
+	return c, err
+}
+
+func (s cancelStore) Decr(ctx context.Context, key string, now time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.Store.Decr(ctx, key, now)
+}
+
+// A client that hangs up while being refused must not inflate its counters.
+func TestRefusedAttemptsOfGoneClientsAreNotCounted(t *testing.T) {
+	clock := throttletest.NewClock(t0)
+	mem := throttle.NewMemoryStore(throttle.MemoryConfig{})
+	plain := throttle.New(mem, throttle.Config{Now: clock.Now, Logger: quiet()})
+	for range 5 {
+		try(plain, "bob@example.com", attacker)
+	}
+	for range 10 {
+		rctx, cancel := context.WithCancel(ctx)
+		l := throttle.New(cancelStore{mem, cancel}, throttle.Config{Now: clock.Now, Logger: quiet()})
+		if _, err := l.Begin(rctx, "bob@example.com", attacker); !errors.Is(err, throttle.ErrLimited) {
+			t.Fatalf("Begin = %v, want ErrLimited", err)
+		}
+	}
+	clock.Advance(time.Second)
+	if err := try(plain, "bob@example.com", attacker); err != nil {
+		t.Fatalf("after 1s: %v (refused attempts were counted)", err)
+	}
+}
