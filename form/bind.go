@@ -119,6 +119,28 @@ func New(cfg Config) *Binder {
 	return b
 }
 
+// Normalizer is implemented by a form that cleans its own fields. Bind
+// calls Normalize after decoding and before validating, so the rules judge
+// what will be stored: a body of "<script>...</script>" that sanitizes to
+// "" fails `required` instead of saving an empty note.
+//
+//	func (f *NoteForm) Normalize() {
+//		f.Title = sanitize.Line(f.Title)
+//		f.Body = sanitize.HTML(f.Body)
+//	}
+//
+// Normalize must not fail; it sees the struct even when some fields had
+// type errors.
+type Normalizer interface {
+	Normalize()
+}
+
+func normalize(rv reflect.Value) {
+	if n, ok := rv.Interface().(Normalizer); ok {
+		n.Normalize()
+	}
+}
+
 var defaultBinder = sync.OnceValue(func() *Binder { return New(Config{}) })
 
 // Bind decodes r into dst with the default [Binder] (zero [Config]) and
@@ -286,6 +308,7 @@ func (b *Binder) bindValues(rv reflect.Value, urlencoded string, mf *multipart.F
 	if d.ioErr != nil {
 		return errors.Join(errors.New("form: reading an upload"), d.ioErr)
 	}
+	normalize(rv)
 	return b.validate(rv, d.typeErrs, false)
 }
 

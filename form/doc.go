@@ -129,7 +129,9 @@
 //
 // # Sanitizing
 //
-// Validation says whether input is acceptable; it does not clean it. Pass
-// rich text through sanitize.HTML and plain text through sanitize.Text
-// before storing, and let html/template escape on output.
+// Validation says whether input is acceptable; it does not clean it.
+// Implement [Normalizer] on the form to pass rich text through
+// sanitize.HTML and plain text through sanitize.Text or sanitize.Line: Bind
+// runs it before validation, so the rules see what will be stored. Then
+// let html/template escape on output.
 package form

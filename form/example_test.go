@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rampartgo/rampart/form"
+	"github.com/rampartgo/rampart/sanitize"
 )
 
 // MyForm is the seed's Flask-WTF form:
@@ -133,4 +134,36 @@ func ExampleNewView() {
 	// <input name="email" value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" aria-invalid="true" aria-describedby="email-error"><p id="email-error">Enter a valid email address.</p>
 	// <input name="password" value="" >
 	// <input name="password_confirm" value="" aria-invalid="true" aria-describedby="password_confirm-error"><p id="password_confirm-error">Must match password.</p>
+}
+
+// NoteForm cleans its fields before they are validated.
+type NoteForm struct {
+	Title string `form:"title" json:"title" validate:"required,max=200"`
+	Body  string `form:"body" json:"body" validate:"required,max=10000"`
+}
+
+// Normalize implements form.Normalizer.
+func (f *NoteForm) Normalize() {
+	f.Title = sanitize.Line(f.Title)
+	f.Body = sanitize.HTML(f.Body)
+}
+
+func ExampleNormalizer() {
+	for _, body := range []string{
+		`{"title":"  Hello\r\nworld ","body":"<p onclick=\"x()\">Hi <a href=\"javascript:alert(1)\">there</a></p>"}`,
+		`{"title":"XSS","body":"<script>alert(1)</script>"}`,
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/api/notes", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		var f NoteForm
+		err := form.Bind(r, &f)
+		fmt.Printf("%d %q %q\n", form.Status(err), f.Title, f.Body)
+		if fe := form.Fields(err); fe != nil {
+			fmt.Println(fe)
+		}
+	}
+	// Output:
+	// 200 "Hello world" "<p>Hi there</p>"
+	// 422 "XSS" ""
+	// body: This field is required.
 }

@@ -226,3 +226,15 @@ func TestSniff(t *testing.T) {
 		})
 	}
 }
+
+func TestAcceptTagMistakePanics(t *testing.T) {
+	type bad struct {
+		F *File `form:"f" accept:"png"`
+	}
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(r.(string), "rampart/form: accept tag") {
+			t.Fatalf("recover: %v", r)
+		}
+	}()
+	_ = Bind(post(ctForm, ""), &bad{})
+}

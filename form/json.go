@@ -27,6 +27,7 @@ func (b *Binder) bindJSON(bb *bodyBuf, dst reflect.Value) error {
 	if err != nil {
 		return err
 	}
+	normalize(dst)
 	return b.validate(dst, typeErrs, true)
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"mime/multipart"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -120,7 +121,11 @@ func addFields(p *structPlan, t reflect.Type, prefix []int) {
 		}
 		if a := sf.Tag.Get("accept"); a != "" {
 			for _, ct := range strings.Split(a, ",") {
-				fp.accept = append(fp.accept, strings.TrimSpace(ct))
+				ct = strings.ToLower(strings.TrimSpace(ct))
+				if typ, sub, ok := strings.Cut(ct, "/"); !ok || typ == "" || sub == "" || strings.ContainsAny(ct, ";* ") {
+					panic("rampart/form: accept tag on " + t.String() + "." + sf.Name + ": " + strconv.Quote(ct) + " is not a MIME type like image/png")
+				}
+				fp.accept = append(fp.accept, ct)
 			}
 		}
 		fp.kind, fp.base = classify(sf.Type)
