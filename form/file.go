@@ -17,7 +17,7 @@ import (
 	"github.com/rampartgo/rampart/sanitize"
 )
 
-// DefaultAllowedFileTypes is the upload allowlist when
+// defaultAllowedFileTypes is the upload allowlist when
 // Config.AllowedFileTypes is empty: common images, PDF and plain text.
 // Notably absent: text/html and image/svg+xml (both can carry script that
 // runs on your origin if the file is ever served back inline).

@@ -6,7 +6,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 )
 
-// AllowedElements lists the elements [NewPolicy] keeps. Every other element
+// allowedElements lists the elements [NewPolicy] keeps. Every other element
 // is removed.
 var allowedElements = []string{
 	"p", "br", "hr",
