@@ -8,8 +8,9 @@
 //
 // # Schema and cleanup
 //
-// [Store.Migrate] creates the table (default rampart_throttle) and an index
-// on the expiry time if they do not exist. Expired rows are invisible at
+// [Store.Migrate] creates the table (default rampart_throttle, UNLOGGED
+// unless Config.Logged: see there) and an index on the expiry time if they
+// do not exist. Expired rows are invisible at
 // once and deleted by [Store.DeleteExpired], which the store also runs by
 // itself after every 1000 increments made through it. All queries are
 // parameterized; the table name is checked when the store is created.
@@ -46,6 +47,15 @@ type Config struct {
 	// then letters, digits or underscores, at most 63 in all. Unquoted,
 	// so PostgreSQL folds it to lower case. Default "rampart_throttle".
 	Table string
+
+	// Logged makes Migrate create a regular, WAL-logged table instead of an
+	// UNLOGGED one. Unlogged tables skip the write-ahead log, which makes
+	// each counter update about twenty times cheaper (no fsync per commit),
+	// but PostgreSQL empties them after a crash and does not replicate them
+	// to standbys, so counters restart from zero after a crash or a
+	// failover. Set Logged when that matters more than login latency. It
+	// has no effect on a table that already exists. Default false.
+	Logged bool
 }
 
 const cleanupEvery = 1000
@@ -58,6 +68,7 @@ type Store struct {
 	db     DB
 	table  string
 	index  string
+	logged bool
 	incrs  atomic.Uint64
 	qIncr  string
 	qDecr  string
@@ -87,9 +98,10 @@ func New(db DB, cfg Config) *Store {
 	}
 	// The table name is validated above; values are always parameters.
 	return &Store{
-		db:    db,
-		table: t,
-		index: index,
+		db:     db,
+		table:  t,
+		index:  index,
+		logged: cfg.Logged,
 		qIncr: `INSERT INTO ` + t + ` AS c (k, n, last_ns, prev_ns, expires_ns) VALUES ($1, 1, $2, 0, $3)
 ON CONFLICT (k) DO UPDATE SET
 	n = CASE WHEN c.expires_ns <= $2 THEN 1 ELSE c.n + 1 END,
@@ -113,9 +125,14 @@ func lastDot(s string) int {
 	return -1
 }
 
-// Migrate creates the table and its index if they do not exist.
+// Migrate creates the table (UNLOGGED unless Config.Logged) and its index if
+// they do not exist.
 func (s *Store) Migrate(ctx context.Context) error {
-	if _, err := s.db.Exec(ctx, `CREATE TABLE IF NOT EXISTS `+s.table+` (
+	kind := "UNLOGGED TABLE"
+	if s.logged {
+		kind = "TABLE"
+	}
+	if _, err := s.db.Exec(ctx, `CREATE `+kind+` IF NOT EXISTS `+s.table+` (
 	k TEXT PRIMARY KEY,
 	n BIGINT NOT NULL,
 	last_ns BIGINT NOT NULL,

@@ -61,6 +61,23 @@ func TestConformance(t *testing.T) {
 	throttletest.Run(t, func(t *testing.T) throttle.Store { return s })
 }
 
+func TestMigrateTableKind(t *testing.T) {
+	ctx := context.Background()
+	for _, logged := range []bool{false, true} {
+		pool, table := connect(t)
+		if err := pgthrottle.New(pool, pgthrottle.Config{Table: table, Logged: logged}).Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var persistence string
+		if err := pool.QueryRow(ctx, "SELECT relpersistence FROM pg_class WHERE relname = $1", table).Scan(&persistence); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]string{false: "u", true: "p"}[logged]; persistence != want {
+			t.Errorf("Logged=%v: relpersistence = %q, want %q", logged, persistence, want)
+		}
+	}
+}
+
 func TestDeleteExpired(t *testing.T) {
 	ctx := context.Background()
 	s, pool, table := newStore(t)

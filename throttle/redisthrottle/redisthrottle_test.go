@@ -19,7 +19,7 @@ import (
 
 // connect returns a client to RAMPART_TEST_REDIS and a fresh key prefix
 // whose keys are deleted when the test ends.
-func connect(t *testing.T) (*redis.Client, string) {
+func connect(t testing.TB) (*redis.Client, string) {
 	t.Helper()
 	addr := os.Getenv("RAMPART_TEST_REDIS")
 	if addr == "" {

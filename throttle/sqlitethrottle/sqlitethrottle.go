@@ -8,9 +8,12 @@
 // # Opening the database
 //
 // Open the file with a busy timeout, so that concurrent writers wait
-// instead of failing with SQLITE_BUSY, and preferably in WAL mode:
+// instead of failing with SQLITE_BUSY, and preferably in WAL mode with
+// synchronous=NORMAL, which cuts the cost of each counter update by about
+// three (a power cut may then lose the last few updates, never corrupt the
+// file):
 //
-//	db, err := sql.Open("sqlite", "file:app.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+//	db, err := sql.Open("sqlite", "file:app.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
 //
 // Do not use ":memory:" with database/sql: every pooled connection would
 // get its own empty database. Use throttle.MemoryStore for that.

@@ -1,0 +1,36 @@
+package redisthrottle_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/rampartgo/rampart/throttle"
+	"github.com/rampartgo/rampart/throttle/redisthrottle"
+)
+
+// BenchmarkBeginFail is one admitted failed login against Redis: four
+// round trips in Begin.
+func BenchmarkBeginFail(b *testing.B) {
+	ctx := context.Background()
+	rdb, prefix := connect(b)
+	now := time.Now()
+	l := throttle.New(redisthrottle.New(rdb, redisthrottle.Config{Prefix: prefix}), throttle.Config{
+		Now:    func() time.Time { now = now.Add(time.Hour); return now },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		a, err := l.Begin(ctx, "user"+strconv.Itoa(i%1024)+"@example.com", netip.AddrFrom4([4]byte{10, 0, byte(i >> 8), byte(i)}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		a.Fail(ctx)
+	}
+}
