@@ -1,0 +1,177 @@
+// Command loginload measures login throughput against the bound argon2id sets
+// (issue 5): with p=1 each hash keeps one core busy for the single-hash time
+// t, so no login path can exceed GOMAXPROCS ÷ t logins per second. It also
+// measures peak memory while many logins are attempted at once, to show that
+// the password package's bound on concurrent hashes keeps memory flat.
+//
+// Usage:
+//
+//	go run ./cmd/loginload -via hasher -concurrency 500 -duration 20s
+//	go run ./cmd/loginload -via auth -concurrency 500 -duration 20s
+//	go run ./cmd/loginload -via unbounded -concurrency 32 -duration 5s
+//
+// -via hasher calls password.Hasher.Verify with the default (OWASP)
+// parameters and the default bound (GOMAXPROCS concurrent hashes, 2 s wait);
+// -via auth calls auth.Manager.CheckCredentials (user lookup, throttle,
+// verify) through the same Hasher; -via unbounded calls argon2.IDKey with the
+// same parameters and no bound, for contrast (keep -concurrency small: each
+// hash holds 19 MiB). Run one configuration per process: the peak resident
+// set (VmHWM) is per process.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/rampartgo/rampart/password"
+)
+
+const pw = "correct horse battery staple"
+
+func main() {
+	via := flag.String("via", "hasher", "hasher, auth or unbounded")
+	conc := flag.Int("concurrency", 500, "concurrent login attempts")
+	dur := flag.Duration("duration", 20*time.Second, "how long to run the load")
+	samples := flag.Int("samples", 15, "sequential hashes to time for the bound")
+	flag.Parse()
+
+	h := password.New(password.Config{})
+	encoded, err := h.Hash(context.Background(), pw)
+	if err != nil {
+		fatal(err)
+	}
+	login, err := loginFunc(*via, h, encoded)
+	if err != nil {
+		fatal(err)
+	}
+
+	// The bound: the median time of one verification with nothing else
+	// running, divided into the usable cores.
+	var times []time.Duration
+	for range *samples {
+		start := time.Now()
+		if ok, err := h.Verify(context.Background(), pw, encoded); !ok || err != nil {
+			fatal(fmt.Errorf("verify: %v %v", ok, err))
+		}
+		times = append(times, time.Since(start))
+	}
+	slices.Sort(times)
+	t1 := times[len(times)/2]
+	procs := runtime.GOMAXPROCS(0)
+	bound := float64(procs) / t1.Seconds()
+	runtime.GC()
+	baseRSS := status("VmRSS")
+
+	var ok, busy, other atomic.Int64
+	var peakHeapSys, peakSys uint64
+	ctx, cancel := context.WithTimeout(context.Background(), *dur)
+	defer cancel()
+	stopSampling := make(chan struct{})
+	var sampler sync.WaitGroup
+	sampler.Go(func() {
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peakHeapSys = max(peakHeapSys, ms.HeapSys)
+			peakSys = max(peakSys, ms.Sys)
+			select {
+			case <-stopSampling:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range *conc {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				switch err := login(ctx); {
+				case err == nil:
+					ok.Add(1)
+				case errors.Is(err, password.ErrBusy):
+					busy.Add(1)
+				case ctx.Err() != nil:
+					// cut off by the end of the run
+				default:
+					other.Add(1)
+					fmt.Fprintln(os.Stderr, "login:", err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(stopSampling)
+	sampler.Wait()
+
+	rate := float64(ok.Load()) / elapsed.Seconds()
+	fmt.Printf("via=%s GOMAXPROCS=%d concurrency=%d duration=%s\n", *via, procs, *conc, elapsed.Round(time.Millisecond))
+	fmt.Printf("single-hash time (median of %d): %s  =>  bound GOMAXPROCS/t = %.1f logins/s\n", *samples, t1.Round(time.Microsecond), bound)
+	fmt.Printf("logins ok: %d (%.1f/s)  busy (503): %d  other errors: %d\n", ok.Load(), rate, busy.Load(), other.Load())
+	fmt.Printf("throughput / bound = %.1f%%  (target >= 90%%)\n", 100*rate/bound)
+	fmt.Printf("peak memory: VmHWM %s, HeapSys %d MiB, Sys %d MiB (RSS before the load %s; one hash = 19 MiB)\n",
+		status("VmHWM"), peakHeapSys>>20, peakSys>>20, baseRSS)
+}
+
+// loginFunc returns the login attempt to run under load.
+func loginFunc(via string, h *password.Hasher, encoded string) (func(context.Context) error, error) {
+	switch via {
+	case "hasher":
+		return func(ctx context.Context) error {
+			ok, err := h.Verify(ctx, pw, encoded)
+			if err == nil && !ok {
+				err = errors.New("password did not verify")
+			}
+			return err
+		}, nil
+	case "unbounded":
+		p := password.DefaultParams()
+		salt := make([]byte, 16)
+		return func(context.Context) error {
+			argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+			return nil
+		}, nil
+	case "auth":
+		return authLogin(h, encoded)
+	}
+	return nil, fmt.Errorf("unknown -via %q", via)
+}
+
+// status returns a field of /proc/self/status such as "VmHWM", e.g. "61440 kB"
+// rendered in MiB.
+func status(field string) string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "n/a"
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			if err != nil {
+				return strings.TrimSpace(v)
+			}
+			return fmt.Sprintf("%d MiB", kb>>10)
+		}
+	}
+	return "n/a"
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "loginload:", err)
+	os.Exit(1)
+}

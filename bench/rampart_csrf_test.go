@@ -1,0 +1,3 @@
+package bench
+
+func rampartStacks() []defenceStack { return nil }
