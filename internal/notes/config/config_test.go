@@ -35,7 +35,9 @@ func TestParse(t *testing.T) {
 		{name: "production with TLS", args: []string{"-env", "production", "-tls-cert", "c.pem", "-tls-key", "k.pem"},
 			check: func(c Config) bool { return c.ServeTLS() }},
 		{name: "postgres db selects postgres store", args: []string{"-db", "postgres://u@h/db"},
-			check: func(c Config) bool { return c.DBIsPostgres() && c.Store == StorePostgres && c.StoreURL == "postgres://u@h/db" }},
+			check: func(c Config) bool {
+				return c.DBIsPostgres() && c.Store == StorePostgres && c.StoreURL == "postgres://u@h/db"
+			}},
 		{name: "redis store default url", args: []string{"-store", "redis"},
 			check: func(c Config) bool { return c.Store == StoreRedis && c.StoreURL == "127.0.0.1:6379" }},
 		{name: "redis url", args: []string{"-store", "redis", "-store-url", "rediss://cache:6380/2"},
