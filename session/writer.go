@@ -1,0 +1,79 @@
+package session
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+)
+
+// writer saves the session before the first byte of the response leaves:
+// on WriteHeader, Write, Flush or Hijack, whichever comes first. It
+// implements Unwrap so that http.ResponseController reaches the
+// underlying writer's other abilities.
+type writer struct {
+	http.ResponseWriter
+	s      *Session
+	r      *http.Request
+	done   bool
+	failed bool
+}
+
+// commit saves the session once. If saving fails, the ErrorHandler
+// answers instead and commit reports false: the handler's response is
+// discarded rather than sent with unsaved (say, logged-out) state.
+func (w *writer) commit() bool {
+	if w.done {
+		return !w.failed
+	}
+	w.done = true
+	if err := w.s.commit(w.ResponseWriter); err != nil {
+		w.failed = true
+		w.s.m.errHandler(w.ResponseWriter, w.r, err)
+		return false
+	}
+	return true
+}
+
+func (w *writer) WriteHeader(code int) {
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		// Informational responses (103 Early Hints) precede the real one.
+		if !w.done {
+			w.ResponseWriter.WriteHeader(code)
+		}
+		return
+	}
+	if w.commit() {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *writer) Write(p []byte) (int, error) {
+	if !w.commit() {
+		return 0, errCommitFailed
+	}
+	return w.ResponseWriter.Write(p)
+}
+
+// FlushError is what http.ResponseController.Flush calls.
+func (w *writer) FlushError() error {
+	if !w.commit() {
+		return errCommitFailed
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush implements http.Flusher.
+func (w *writer) Flush() { _ = w.FlushError() }
+
+// Hijack saves the session and hijacks the connection. The cookie cannot
+// be sent after a hijack: a handler that hijacks should not create or
+// renew sessions.
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !w.commit() {
+		return nil, nil, errCommitFailed
+	}
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
+// Unwrap returns the underlying ResponseWriter.
+func (w *writer) Unwrap() http.ResponseWriter { return w.ResponseWriter }
