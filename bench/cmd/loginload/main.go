@@ -103,10 +103,10 @@ func main() {
 				switch err := login(ctx); {
 				case err == nil:
 					ok.Add(1)
-				case errors.Is(err, password.ErrBusy):
-					busy.Add(1)
 				case ctx.Err() != nil:
 					// cut off by the end of the run
+				case errors.Is(err, password.ErrBusy):
+					busy.Add(1)
 				default:
 					other.Add(1)
 					fmt.Fprintln(os.Stderr, "login:", err)
