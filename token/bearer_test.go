@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -105,7 +106,7 @@ func TestBearer(t *testing.T) {
 func TestBearerStoreDown(t *testing.T) {
 	f := newFixture(t, Config{})
 	broken := &countingStore{Store: f.store, failing: true}
-	m := New(f.ring, broken, Config{Issuer: testIssuer, Audience: testAudience, Now: f.clock.Now})
+	m := New(f.ring, broken, Config{Issuer: testIssuer, Audience: testAudience, Now: f.clock.Now, Logger: slog.New(slog.DiscardHandler)})
 	tok, _ := m.IssueAccess(context.Background(), "u")
 	h := m.Bearer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("handler ran with the store down") }))
 	r := httptest.NewRequest("GET", "/", nil)

@@ -11,7 +11,9 @@ import (
 // token/redistoken; every one runs the conformance suite in token/tokentest.
 //
 // Refresh tokens reach a Store only as SHA-256 hashes; a Store never sees a
-// token itself. All methods must be safe for concurrent use.
+// token itself. User, family and token IDs are UTF-8 strings without NUL
+// bytes (SQL text columns cannot hold NUL). All methods must be safe for
+// concurrent use.
 type Store interface {
 	// Create stores a new family and its first refresh token (by hash),
 	// unspent, expiring with the family.
