@@ -46,6 +46,8 @@ type Session struct {
 	binding     []byte
 	bindChanged bool
 	forceSave   bool // Renew on a session not stored yet
+
+	start time.Time // when the request started, by the Manager's clock
 }
 
 // load reads the session named by r's cookie. It returns an error only
@@ -70,7 +72,8 @@ func (s *Session) load(r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if exp, reason := s.m.expired(rec, s.m.now()); exp {
+	s.start = s.m.now()
+	if exp, reason := s.m.expired(rec, s.start); exp {
 		// The store still had it (its clock, or a shorter timeout
 		// configured since): delete it. Best effort: it is dead to this
 		// Manager either way.
@@ -402,7 +405,13 @@ func (s *Session) commit(w http.ResponseWriter) error {
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 	}
-	now := s.m.now()
+	// The request's start time stands for "now" (one clock reading per
+	// request), except for a session created or changed, whose times
+	// should be exact.
+	now := s.start
+	if s.dirty() || now.IsZero() {
+		now = s.m.now()
+	}
 	switch {
 	case s.rec == nil:
 		if !s.dirty() {

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -528,7 +529,7 @@ func testLarge(t *testing.T, s session.Store) {
 
 // testManager drives a session.Manager over the store through HTTP.
 func testManager(t *testing.T, s session.Store) {
-	m := session.NewManager(s, session.Config{})
+	m := session.NewManager(s, session.Config{Logger: slog.New(slog.DiscardHandler)})
 	user := randomID("u")
 	mux := http.NewServeMux()
 	mux.HandleFunc("/login", func(w http.ResponseWriter, r *http.Request) {
@@ -577,7 +578,7 @@ func testManager(t *testing.T, s session.Store) {
 
 // testHashesOnly checks that the store keeps no session token.
 func testHashesOnly(t *testing.T, s session.Store, dump func(t *testing.T) []byte) {
-	m := session.NewManager(s, session.Config{})
+	m := session.NewManager(s, session.Config{Logger: slog.New(slog.DiscardHandler)})
 	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m.Get(r).Put("k", "v")
 		m.Get(r).SetUserID(randomID("u"))
