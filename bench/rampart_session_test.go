@@ -1,3 +1,30 @@
 package bench
 
-func rampartSessionImpls(store string) []sessionImpl { return nil }
+import (
+	"io"
+	"log/slog"
+	"net/http"
+	"testing"
+
+	"github.com/rampartgo/rampart/session"
+)
+
+// rampartSession wraps a rampart session.Manager over store with its
+// defaults (30 min idle timeout, 12 h absolute, "last seen" written back at
+// most once a minute, __Host- cookie).
+func rampartSession(store session.Store) sessionStack {
+	m := session.NewManager(store, session.Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return sessionStack{
+		wrap: m.Handler,
+		get:  func(r *http.Request) string { return m.Get(r).GetString("uid") },
+		put:  func(r *http.Request, k, v string) { m.Get(r).Put(k, v) },
+	}
+}
+
+func rampartSessionImpls(store string) []sessionImpl {
+	switch store {
+	case "memory":
+		return []sessionImpl{{"rampart", func(testing.TB) sessionStack { return rampartSession(session.NewMemoryStore()) }}}
+	}
+	return nil
+}

@@ -52,7 +52,7 @@ func main() {
 	if err != nil {
 		fatal(err)
 	}
-	login, err := loginFunc(*via, h, encoded)
+	login, err := loginFunc(*via, h, encoded, *conc)
 	if err != nil {
 		fatal(err)
 	}
@@ -97,10 +97,10 @@ func main() {
 	})
 	start := time.Now()
 	var wg sync.WaitGroup
-	for range *conc {
+	for i := range *conc {
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				switch err := login(ctx); {
+				switch err := login(ctx, i); {
 				case err == nil:
 					ok.Add(1)
 				case ctx.Err() != nil:
@@ -129,10 +129,10 @@ func main() {
 }
 
 // loginFunc returns the login attempt to run under load.
-func loginFunc(via string, h *password.Hasher, encoded string) (func(context.Context) error, error) {
+func loginFunc(via string, h *password.Hasher, encoded string, workers int) (func(context.Context, int) error, error) {
 	switch via {
 	case "hasher":
-		return func(ctx context.Context) error {
+		return func(ctx context.Context, _ int) error {
 			ok, err := h.Verify(ctx, pw, encoded)
 			if err == nil && !ok {
 				err = errors.New("password did not verify")
@@ -142,12 +142,12 @@ func loginFunc(via string, h *password.Hasher, encoded string) (func(context.Con
 	case "unbounded":
 		p := password.DefaultParams()
 		salt := make([]byte, 16)
-		return func(context.Context) error {
+		return func(context.Context, int) error {
 			argon2.IDKey([]byte(pw), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 			return nil
 		}, nil
 	case "auth":
-		return authLogin(h, encoded)
+		return authLogin(h, encoded, workers)
 	}
 	return nil, fmt.Errorf("unknown -via %q", via)
 }
