@@ -133,3 +133,27 @@ func TestNewPanicsWithoutRequiredDeps(t *testing.T) {
 	}()
 	New(Deps{})
 }
+
+// BenchmarkHome measures a page through the whole current middleware
+// chain (recover, request log) and template rendering.
+func BenchmarkHome(b *testing.B) {
+	st, err := store.OpenSQLite(b.Context(), filepath.Join(b.TempDir(), "notes.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	tmpl, err := web.Parse()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := New(Deps{Store: st, Templates: tmpl, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+	req := httptest.NewRequest("GET", "/", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			b.Fatal(rec.Code)
+		}
+	}
+}

@@ -54,6 +54,8 @@ func Main(args, environ []string, stdout, stderr io.Writer) int {
 // server down gracefully. ready, if not nil, is called with the listening
 // address once the server accepts connections. -h usage goes to stdout;
 // errors go to stderr as "notes: error: ..." lines, one per problem.
+// environ supplies NOTES_ENV; secrets are read by the secrets package's
+// providers, which consult the process environment.
 func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer, ready func(net.Addr)) int {
 	var flagOut bytes.Buffer
 	cfg, err := config.Parse(args, environ, &flagOut)
