@@ -1,12 +1,14 @@
 package bench
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"testing"
 
 	"github.com/rampartgo/rampart/session"
+	"github.com/rampartgo/rampart/session/sqlitestore"
 )
 
 // rampartSession wraps a rampart session.Manager over store with its
@@ -25,6 +27,16 @@ func rampartSessionImpls(store string) []sessionImpl {
 	switch store {
 	case "memory":
 		return []sessionImpl{{"rampart", func(testing.TB) sessionStack { return rampartSession(session.NewMemoryStore()) }}}
+	case "sqlite":
+		return []sessionImpl{{"rampart", func(tb testing.TB) sessionStack {
+			st := sqlitestore.New(openSQLite(tb), sqlitestore.Config{})
+			if err := st.Migrate(context.Background()); err != nil {
+				tb.Fatal(err)
+			}
+			s := rampartSession(st)
+			s.close = st.Stop
+			return s
+		}}}
 	}
 	return nil
 }
