@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rampartgo/rampart/session"
+	"github.com/rampartgo/rampart/session/pgstore"
 	"github.com/rampartgo/rampart/session/sqlitestore"
 )
 
@@ -30,6 +31,16 @@ func rampartSessionImpls(store string) []sessionImpl {
 	case "sqlite":
 		return []sessionImpl{{"rampart", func(tb testing.TB) sessionStack {
 			st := sqlitestore.New(openSQLite(tb), sqlitestore.Config{})
+			if err := st.Migrate(context.Background()); err != nil {
+				tb.Fatal(err)
+			}
+			s := rampartSession(st)
+			s.close = st.Stop
+			return s
+		}}}
+	case "postgres":
+		return []sessionImpl{{"rampart", func(tb testing.TB) sessionStack {
+			st := pgstore.New(pgPoolInSchema(tb), pgstore.Config{})
 			if err := st.Migrate(context.Background()); err != nil {
 				tb.Fatal(err)
 			}
