@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/rampartgo/rampart/csrf"
+	"github.com/rampartgo/rampart/headers"
 )
 
 // rampartStacks are rampart's entries in the defence benchmarks:
@@ -32,5 +33,7 @@ func rampartStacks() []defenceStack {
 }
 
 // rampartHeaders returns rampart's secure-headers middleware with its
-// defaults, or nil while the headers package is not there.
-func rampartHeaders() func(http.Handler) http.Handler { return nil }
+// defaults (CSP with a per-response nonce, HSTS over TLS, COOP, CORP, ...).
+func rampartHeaders() func(http.Handler) http.Handler {
+	return headers.New(headers.Config{Logger: quiet}).Handler
+}
