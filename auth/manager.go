@@ -1,0 +1,273 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/proxy"
+	"github.com/rampartgo/rampart/session"
+	"github.com/rampartgo/rampart/throttle"
+)
+
+// User is an authenticated principal. The application owns its user type;
+// rampart only needs a stable identifier.
+type User interface {
+	// AuthID returns the user's stable, non-secret identifier (a primary
+	// key, never an email address that may change).
+	AuthID() string
+}
+
+// UserLoader loads users by identifier: Flask-Login's user_loader.
+type UserLoader interface {
+	// LoadUser returns the user with the given AuthID. It returns an error
+	// wrapping ErrNoUser when the user no longer exists (the session is then
+	// treated as anonymous); any other error is a backend failure (503).
+	LoadUser(ctx context.Context, id string) (User, error)
+}
+
+// UserLoaderFunc adapts a function to UserLoader.
+type UserLoaderFunc func(ctx context.Context, id string) (User, error)
+
+// LoadUser calls f.
+func (f UserLoaderFunc) LoadUser(ctx context.Context, id string) (User, error) { return f(ctx, id) }
+
+// Errors callers branch on.
+var (
+	// ErrNoUser is returned (wrapped) by loaders and credential stores when
+	// no such user exists.
+	ErrNoUser = errors.New("rampart/auth: no such user")
+	// ErrInvalidCredentials is the one error a failed login returns, whatever
+	// was wrong (unknown account, wrong password), so that the response does
+	// not reveal which.
+	ErrInvalidCredentials = errors.New("invalid email or password")
+)
+
+// Session keys used by the manager. They are namespaced so that they do not
+// collide with the application's own keys.
+const (
+	keyUserID  = "auth.uid"
+	keyLoginAt = "auth.login_at"
+	keyFresh   = "auth.fresh"
+)
+
+// Config configures a Manager. Sessions and Users are required.
+type Config struct {
+	// Sessions is the session manager whose middleware runs before
+	// Manager.Handler. Required.
+	Sessions *session.Manager
+
+	// Users loads the current user from the id stored in the session.
+	// Required.
+	Users UserLoader
+
+	// Credentials gives CheckCredentials and ChangePassword access to
+	// password hashes. Required for those two methods only.
+	Credentials Credentials
+
+	// Passwords hashes and verifies passwords. Required for CheckCredentials
+	// and ChangePassword.
+	Passwords *password.Hasher
+
+	// Throttle limits failed logins per account and per client IP. Nil
+	// means no throttling, which is unsafe for an Internet-facing login:
+	// NewManager logs a warning. Default: nil.
+	Throttle *throttle.Limiter
+
+	// Remember stores remember-me tokens. Nil disables remember-me (Login
+	// ignores LoginOptions.Remember). Default: nil.
+	Remember RememberStore
+
+	// RememberFor is how long a remember-me token lasts. Default: 30 days.
+	RememberFor time.Duration
+
+	// LoginURL is where RequireLogin and RequireFreshLogin send browsers.
+	// Default: "/login".
+	LoginURL string
+
+	// InsecureDev sends the remember-me cookie without the Secure attribute
+	// and the __Host- prefix, for plain-HTTP development on localhost only.
+	// Never set it in production. Default: false.
+	InsecureDev bool
+
+	// Logger receives security events. Default: slog.Default().
+	Logger *slog.Logger
+
+	// Now returns the current time; tests replace it. Default: time.Now.
+	Now func() time.Time
+}
+
+// Manager is the login manager. It is safe for concurrent use.
+type Manager struct {
+	cfg          Config
+	rememberName string
+}
+
+// NewManager returns a login manager. It panics when a required field is
+// missing (a programmer mistake).
+func NewManager(cfg Config) *Manager {
+	if cfg.Sessions == nil {
+		panic("rampart/auth: Config.Sessions is required")
+	}
+	if cfg.Users == nil {
+		panic("rampart/auth: Config.Users is required")
+	}
+	if cfg.RememberFor <= 0 {
+		cfg.RememberFor = 30 * 24 * time.Hour
+	}
+	if cfg.LoginURL == "" {
+		cfg.LoginURL = "/login"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	m := &Manager{cfg: cfg, rememberName: "__Host-remember"}
+	if cfg.InsecureDev {
+		m.rememberName = "remember"
+	}
+	if cfg.Passwords != nil && cfg.Throttle == nil {
+		cfg.Logger.Warn("rampart/auth: no Config.Throttle: failed logins are not limited")
+	}
+	return m
+}
+
+type ctxKey struct{}
+
+type current struct {
+	user User
+}
+
+// CurrentUser returns the user Manager.Handler resolved for this request, or
+// nil for an anonymous visitor.
+func CurrentUser(ctx context.Context) User {
+	if c, ok := ctx.Value(ctxKey{}).(*current); ok {
+		return c.user
+	}
+	return nil
+}
+
+// Handler resolves the current user before next runs: the session's user,
+// else a valid remember-me cookie (which logs the user in with a non-fresh
+// session). Install it inside the session middleware. A backend failure is a
+// 503, never an anonymous or wrong user.
+func (m *Manager) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &current{}
+		user, err := m.resolve(w, r)
+		if err != nil {
+			m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot load the current user",
+				slog.String("error", err.Error()), slog.String("path", r.URL.Path))
+			http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		c.user = user
+		if user != nil {
+			// Pages of a logged-in user must not be cached (shared
+			// computers, proxies); a handler may still override this.
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)))
+	})
+}
+
+func (m *Manager) resolve(w http.ResponseWriter, r *http.Request) (User, error) {
+	s := m.cfg.Sessions.Get(r)
+	if id := s.GetString(keyUserID); id != "" {
+		u, err := m.cfg.Users.LoadUser(r.Context(), id)
+		if errors.Is(err, ErrNoUser) {
+			// The account is gone: end the session rather than keep a
+			// dangling login.
+			return nil, s.Destroy()
+		}
+		return u, err
+	}
+	if m.cfg.Remember == nil {
+		return nil, nil
+	}
+	return m.loginFromRemember(w, r)
+}
+
+// LoginOptions are the options of Manager.Login.
+type LoginOptions struct {
+	// Remember issues a remember-me token (when Config.Remember is set).
+	Remember bool
+}
+
+// Login logs user in on this request's session: it renews the session id
+// (so an id planted before login is worthless), records the login time for
+// freshness and emits authn_login_success. The user is also current for the
+// rest of this request.
+func (m *Manager) Login(w http.ResponseWriter, r *http.Request, user User, opts LoginOptions) error {
+	if err := m.startSession(r, user, true); err != nil {
+		return err
+	}
+	if opts.Remember && m.cfg.Remember != nil {
+		if err := m.issueRemember(w, r, user.AuthID(), m.cfg.Now().Add(m.cfg.RememberFor)); err != nil {
+			return err
+		}
+	}
+	event.Emit(r.Context(), m.cfg.Logger, event.LoginSuccess,
+		slog.String("user", user.AuthID()), slog.String("ip", proxy.ClientIP(r).String()),
+		slog.Bool("remember", opts.Remember && m.cfg.Remember != nil))
+	return nil
+}
+
+func (m *Manager) startSession(r *http.Request, user User, fresh bool) error {
+	s := m.cfg.Sessions.Get(r)
+	if err := s.Renew(); err != nil {
+		return err
+	}
+	s.SetUserID(user.AuthID())
+	s.Put(keyUserID, user.AuthID())
+	s.Put(keyLoginAt, m.cfg.Now())
+	s.Put(keyFresh, fresh)
+	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
+		c.user = user
+	}
+	return nil
+}
+
+// Logout ends the login: the remember-me token is revoked and its cookie
+// cleared, and the session is destroyed server-side, so replaying the old
+// session cookie afterwards is anonymous.
+func (m *Manager) Logout(w http.ResponseWriter, r *http.Request) error {
+	s := m.cfg.Sessions.Get(r)
+	uid := s.GetString(keyUserID)
+	if m.cfg.Remember != nil {
+		if sel, _, ok := m.readRememberCookie(r); ok {
+			if err := m.cfg.Remember.Delete(r.Context(), sel); err != nil {
+				return err
+			}
+		}
+		m.clearRememberCookie(w)
+	}
+	if err := s.Destroy(); err != nil {
+		return err
+	}
+	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
+		c.user = nil
+	}
+	if uid != "" {
+		event.Emit(r.Context(), m.cfg.Logger, event.Logout,
+			slog.String("user", uid), slog.String("ip", proxy.ClientIP(r).String()))
+	}
+	return nil
+}
+
+// LoginTime returns when the current session's user logged in, and whether
+// that login was fresh (a password, not a remember-me cookie). It returns the
+// zero time for an anonymous session.
+func (m *Manager) LoginTime(r *http.Request) (at time.Time, fresh bool) {
+	s := m.cfg.Sessions.Get(r)
+	if s.GetString(keyUserID) == "" {
+		return time.Time{}, false
+	}
+	return s.GetTime(keyLoginAt), s.GetBool(keyFresh)
+}
