@@ -63,7 +63,7 @@ func (m *Manager) issueAccess(userID, family string, now time.Time) (string, err
 			ExpiresAt: jwt.NewNumericDate(now.Add(m.cfg.AccessTTL)),
 			NotBefore: iat,
 			IssuedAt:  iat,
-			ID:        randomID(16),
+			ID:        randomID(),
 		},
 		Family: family,
 	}
@@ -159,9 +159,9 @@ func classify(err error) error {
 	return &rejection{reason: errClaims, detail: err}
 }
 
-// randomID returns n random bytes, base64url encoded.
-func randomID(n int) string {
-	b := make([]byte, n)
-	rand.Read(b) // never fails (crypto/rand, Go 1.24+)
-	return base64.RawURLEncoding.EncodeToString(b)
+// randomID returns 16 random bytes (128 bits), base64url encoded.
+func randomID() string {
+	var b [16]byte
+	rand.Read(b[:]) // never fails (crypto/rand, Go 1.24+)
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }

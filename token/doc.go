@@ -23,6 +23,26 @@
 // Store is one of NewMemoryStore (one process), token/sqlitetoken,
 // token/pgtoken or token/redistoken.
 //
+// # Wiring the JSON API
+//
+// The package has no opinion on request bodies; a typical mapping
+// (RFC 6749 §5, RFC 6750 §3):
+//
+//   - POST /api/token: check the credentials (throttled like the HTML
+//     login), then Issue; answer 200 with the Pair as JSON and
+//     Cache-Control: no-store. Bad credentials: 401 {"error":...}.
+//   - POST /api/token/refresh: Refresh(body.refresh_token). An error
+//     matching ErrInvalid (unknown, expired, revoked, reused — reuse has
+//     already revoked the family) is a 401 {"error":"invalid_grant"};
+//     anything else is a server error (500). Answer success like
+//     /api/token.
+//   - POST /api/token/revoke, behind Bearer: Revoke(ctx, claims) with the
+//     claims from ClaimsFrom, then 204.
+//   - GET /api/me and the other API routes: wrap them in Bearer and read
+//     Subject(r.Context()). Bearer writes every 401 itself.
+//   - GET /.well-known/jwks.json: JWKS().
+//   - On a password change or account takeover: RevokeUser.
+//
 // # Access tokens
 //
 // An access token is a JWS-signed JWT (RFC 7519) with the header

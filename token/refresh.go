@@ -47,7 +47,7 @@ func (m *Manager) Issue(ctx context.Context, userID string) (Pair, error) {
 	}
 	now := m.cfg.Now()
 	rt, hash := newRefresh()
-	f := Family{ID: randomID(16), UserID: userID, Created: now, Expires: now.Add(m.cfg.RefreshTTL)}
+	f := Family{ID: randomID(), UserID: userID, Created: now, Expires: now.Add(m.cfg.RefreshTTL)}
 	if err := m.store.Create(ctx, f, hash); err != nil {
 		return Pair{}, err
 	}
@@ -69,6 +69,11 @@ func (m *Manager) Issue(ctx context.Context, userID string) (Pair, error) {
 // authn_token_reuse, and returns ErrReused. An unknown, expired or revoked
 // token returns an error matching ErrInvalid. Other errors come from the
 // store.
+//
+// Of two concurrent calls with the same token one succeeds and the other
+// counts as reuse, which revokes the family, the winner's new pair
+// included: a client must not refresh from two places at once. Safe for
+// concurrent use.
 func (m *Manager) Refresh(ctx context.Context, refreshToken string) (Pair, error) {
 	old, ok := hashRefresh(refreshToken)
 	if !ok {
@@ -116,7 +121,7 @@ func (m *Manager) accessHorizon(now time.Time) time.Time {
 // Revoke revokes the access token c (by its jti) and, when it came from a
 // refresh family, the whole family: the client's refresh token stops
 // working and so does every other access token of that login. This is
-// "log out" for an API client.
+// "log out" for an API client. c must come from Verify or ClaimsFrom.
 func (m *Manager) Revoke(ctx context.Context, c *Claims) error {
 	now := m.cfg.Now()
 	if err := m.revoke(ctx, Revocation{Kind: RevokedToken, ID: c.ID, At: now, Expires: c.ExpiresAt.Add(m.cfg.Leeway)}); err != nil {
