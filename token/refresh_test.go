@@ -329,6 +329,16 @@ func TestKeyRotation(t *testing.T) {
 	if _, err := before.m.Verify(ctx, fresh); !errors.Is(err, ErrInvalid) {
 		t.Errorf("an instance without the new master accepted its token: %v", err)
 	}
+	// The old token still expires on schedule.
+	before.clock.Advance(14 * time.Minute)
+	if _, err := during.Verify(ctx, old); err != nil {
+		t.Errorf("old token at 14 min: %v", err)
+	}
+	before.clock.Advance(time.Minute + 31*time.Second)
+	if _, err := during.Verify(ctx, old); !errors.Is(err, ErrExpired) {
+		t.Errorf("old token past its exp: %v, want ErrExpired", err)
+	}
+	before.clock.Advance(-15*time.Minute - 31*time.Second)
 
 	after := New(keysRing(masterB), before.store, Config{Issuer: testIssuer, Audience: testAudience, Now: before.clock.Now})
 	if _, err := after.Verify(ctx, old); !errors.Is(err, ErrInvalid) {
