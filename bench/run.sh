@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 COUNT=${COUNT:-6}
-BENCHTIME=${BENCHTIME:-300ms}
+BENCHTIME=${BENCHTIME:-1s}
 BENCH=${BENCH:-.}
 mkdir -p results
 {
