@@ -1,11 +1,14 @@
 package csrf
 
 import (
+	"crypto/tls"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/rampartgo/rampart/headers"
 )
 
 // benchWriter is a ResponseWriter that costs nothing, so the benchmarks
@@ -80,4 +83,40 @@ func visitB(b *testing.B, p *Protection) issued {
 	}
 	is.cookie = c
 	return is
+}
+
+// BenchmarkWithHeaders is the page cycle through both layers, headers
+// outermost as in production: a GET that renders a token, then the POST
+// of that form (valid token, same-origin), over TLS.
+func BenchmarkWithHeaders(b *testing.B) {
+	p := New(testRing(b), Config{Logger: slog.New(slog.DiscardHandler)})
+	is := visitB(b, p)
+	hdrs := headers.New(headers.Config{})
+	h := hdrs.Handler(p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			_ = headers.Nonce(r)
+			_ = TemplateField(r)
+		}
+	})))
+	get, _ := http.NewRequest("GET", site+"/notes/new", nil)
+	get.TLS = &tls.ConnectionState{}
+	get.Header.Set("Cookie", is.cookie.String())
+	post, _ := http.NewRequest("POST", site+"/notes", nil)
+	post.TLS = get.TLS
+	post.Header.Set("Cookie", is.cookie.String())
+	post.Header.Set("Sec-Fetch-Site", "same-origin")
+	post.Header.Set("Origin", site)
+	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	payload := "title=hello&body=world&csrf_token=" + is.token
+	var rb body
+	w := &benchWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, get)
+		clear(w.h)
+		rb.Reset(payload)
+		post.Body, post.PostForm, post.Form = &rb, nil, nil
+		h.ServeHTTP(w, post)
+	}
 }

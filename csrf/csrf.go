@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rampartgo/rampart/event"
 	"github.com/rampartgo/rampart/keys"
@@ -124,6 +127,8 @@ type Protection struct {
 	deny    http.Handler
 	maxBody int64
 	logger  *slog.Logger
+	dev     bool
+	warned  atomic.Bool
 }
 
 // New returns CSRF protection whose tokens are keyed from ring (purpose
@@ -144,6 +149,7 @@ func New(ring *keys.Ring, cfg Config) *Protection {
 		deny:    cfg.DenyHandler,
 		maxBody: cfg.MaxBodyBytes,
 		logger:  cfg.Logger,
+		dev:     cfg.InsecureDev,
 	}
 	if p.maxBody == 0 {
 		p.maxBody = DefaultMaxBodyBytes
@@ -254,6 +260,9 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{Context: r.Context(), p: p, w: w}
 		r = r.WithContext(st)
+		if p.dev {
+			p.warnDev(r)
+		}
 		if safeMethod(r.Method) {
 			if p.cookie != nil {
 				// Eagerly, so the Set-Cookie precedes any body byte even
@@ -273,6 +282,20 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// warnDev logs, once, an InsecureDev request that is not local development.
+func (p *Protection) warnDev(r *http.Request) {
+	host := proxy.Host(r)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	a, err := netip.ParseAddr(host)
+	local := host == "localhost" || strings.HasSuffix(host, ".localhost") || (err == nil && a.IsLoopback())
+	if !local && p.warned.CompareAndSwap(false, true) {
+		p.logger2().ErrorContext(r.Context(), "rampart/csrf: InsecureDev is set but a request arrived for a non-local host; the CSRF cookie is not Secure. Remove InsecureDev in production.", "host", host)
+	}
 }
 
 // Check applies both layers to r without writing a response or logging, and

@@ -500,6 +500,13 @@ func TestInsecureDevCookie(t *testing.T) {
 	if len(c) != 1 || c[0].Name != "csrf" || c[0].Secure || !c[0].HttpOnly {
 		t.Fatalf("dev cookie %+v", c)
 	}
+	if strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatal("localhost request logged as an error")
+	}
+	p.Handler(okHandler).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "https://notes.example/", nil))
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatal("InsecureDev in production not logged as an error")
+	}
 }
 
 func TestRejection(t *testing.T) {
