@@ -8,7 +8,10 @@ import (
 	"testing"
 
 	"github.com/rampartgo/rampart/session"
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rampartgo/rampart/session/pgstore"
+	"github.com/rampartgo/rampart/session/redisstore"
 	"github.com/rampartgo/rampart/session/sqlitestore"
 )
 
@@ -47,6 +50,20 @@ func rampartSessionImpls(store string) []sessionImpl {
 			s := rampartSession(st)
 			s.close = st.Stop
 			return s
+		}}}
+	case "redis":
+		return []sessionImpl{{"rampart", func(tb testing.TB) sessionStack {
+			rdb := redis.NewClient(&redis.Options{Addr: redisAddr(tb)})
+			prefix := "bench:" + suffix() + ":rampart:"
+			tb.Cleanup(func() {
+				ctx := context.Background()
+				iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
+				for iter.Next(ctx) {
+					rdb.Del(ctx, iter.Val())
+				}
+				rdb.Close()
+			})
+			return rampartSession(redisstore.New(rdb, redisstore.Config{Prefix: prefix}))
 		}}}
 	}
 	return nil

@@ -209,9 +209,19 @@ func scsRedis(tb testing.TB, idle bool) sessionStack {
 	tb.Cleanup(func() {
 		c := pool.Get()
 		defer c.Close()
-		keys, _ := redis.Strings(c.Do("KEYS", prefix+"*"))
-		for _, k := range keys {
-			c.Do("DEL", k)
+		for cursor := 0; ; {
+			v, err := redis.Values(c.Do("SCAN", cursor, "MATCH", prefix+"*", "COUNT", 100))
+			if err != nil || len(v) != 2 {
+				break
+			}
+			cursor, _ = redis.Int(v[0], nil)
+			keys, _ := redis.Strings(v[1], nil)
+			for _, k := range keys {
+				c.Do("DEL", k)
+			}
+			if cursor == 0 {
+				break
+			}
 		}
 		pool.Close()
 	})
