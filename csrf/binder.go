@@ -32,8 +32,10 @@ type CookieConfig struct {
 // in a cookie signed with the ring's keys.CSRF key (HMAC-SHA256; previous
 // keys still verify). The cookie is HttpOnly, SameSite=Lax, Path=/, lasts
 // until the browser closes, and is named __Host-csrf, so a sibling
-// subdomain cannot plant one (cookie tossing). It is immutable and safe for
-// concurrent use.
+// subdomain cannot plant one (cookie tossing). To rotate the secret at
+// login before sessions exist, create it yourself, pass it as
+// [Config.Binder] and call [CookieBinder.Renew]. It is immutable and safe
+// for concurrent use.
 type CookieBinder struct {
 	name   string
 	secure bool
