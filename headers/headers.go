@@ -296,7 +296,11 @@ func (m *Middleware) redirect(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		code = http.StatusMovedPermanently
 	}
-	w.Header().Set("Location", "https://"+target+r.URL.RequestURI())
+	uri := r.URL.RequestURI()
+	if !strings.HasPrefix(uri, "/") {
+		uri = "/" // OPTIONS * and other non-path targets
+	}
+	w.Header().Set("Location", "https://"+target+uri)
 	w.WriteHeader(code)
 }
 

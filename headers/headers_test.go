@@ -133,6 +133,7 @@ func TestHTTPS(t *testing.T) {
 		{"HSTS without subdomains", Config{HSTS: HSTS{ExcludeSubDomains: true, MaxAge: 366 * 24 * 3600e9}}, "GET", "https://notes.example/", "", "", "", 200, "", "max-age=31622400"},
 		{"plain GET redirected, 301", Config{CanonicalHost: "notes.example"}, "GET", "http://notes.example/a/b?q=1", "", "", "", 301, "https://notes.example/a/b?q=1", ""},
 		{"plain POST redirected, 308", Config{CanonicalHost: "notes.example"}, "POST", "http://notes.example/notes", "", "", "", 308, "https://notes.example/notes", ""},
+		{"OPTIONS * redirected to the root", Config{CanonicalHost: "notes.example"}, "OPTIONS", "*", "", "", "", 308, "https://notes.example/", ""},
 		{"HEAD redirected, 301", Config{CanonicalHost: "notes.example"}, "HEAD", "http://notes.example/", "", "", "", 301, "https://notes.example/", ""},
 		{"port dropped for an allowed host", Config{AllowedHosts: []string{"notes.example"}}, "GET", "http://notes.example:8080/x", "", "", "", 301, "https://notes.example/x", ""},
 		{"canonical port kept", Config{CanonicalHost: "notes.example:8443"}, "GET", "http://notes.example:8080/x", "", "", "", 301, "https://notes.example:8443/x", ""},
