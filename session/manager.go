@@ -25,8 +25,10 @@ const (
 // maxUserAgent is how many bytes of a User-Agent header a session keeps.
 const maxUserAgent = 256
 
-// maxCommitTries bounds the optimistic retries of one commit.
-const maxCommitTries = 8
+// maxCommitTries bounds the optimistic retries of one commit. Each round
+// at least one of the racing requests succeeds, so this is room for that
+// many requests of one session at once.
+const maxCommitTries = 32
 
 // Config configures a [Manager]. The zero Config is safe; every field's
 // doc ends with its default.
@@ -209,7 +211,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		st.w.s = s
 		st.w.r = r
 		next.ServeHTTP(&st.w, r)
-		st.w.commit()
+		st.w.finish()
 	})
 }
 

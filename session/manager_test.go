@@ -806,3 +806,57 @@ func TestPanics(t *testing.T) {
 		mustPanic("other Manager", func() { m2.Get(r) })
 	})).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 }
+
+func TestLateChanges(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "body first")
+		f.m.Get(r).Put("k", "late")
+		if err := f.m.Get(r).Renew(); !errors.Is(err, session.ErrResponseStarted) {
+			t.Errorf("Renew after the body = %v, want ErrResponseStarted", err)
+		}
+	})
+	f.mux.HandleFunc("/late-bind", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "body first")
+		f.m.BindingSecret(w, r)
+	})
+	c := f.cookieOf(f.do("/put?v=early", ""))
+	f.do("/late", c)
+	if got := body(f.do("/read", c)); got != "late" {
+		t.Fatalf("a value put after the body started was not saved: %q", got)
+	}
+	resp := f.do("/late-bind", "")
+	if len(resp.Cookies()) != 0 {
+		t.Fatal("cookie after the body")
+	}
+	if !strings.Contains(f.logs.String(), "after the response started") {
+		t.Fatal("no warning for a session created after the response started")
+	}
+}
+
+func TestSetCookieIsNotCached(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	resp := f.do("/put?v=1", "")
+	if got := resp.Header.Values("Cache-Control"); len(got) != 1 || got[0] != `no-cache="Set-Cookie"` {
+		t.Fatalf("Cache-Control = %q", got)
+	}
+	if got := f.do("/read", f.cookieOf(resp)).Header.Values("Cache-Control"); len(got) != 0 {
+		t.Fatalf("Cache-Control without Set-Cookie = %q", got)
+	}
+}
+
+func TestFailedSaveDropsHandlerHeaders(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.mux.HandleFunc("/login-redirect", func(w http.ResponseWriter, r *http.Request) {
+		s := f.m.Get(r)
+		s.Renew()
+		s.SetUserID("eve")
+		http.SetCookie(w, &http.Cookie{Name: "remember", Value: "token"})
+		http.Redirect(w, r, "/home", http.StatusSeeOther)
+	})
+	f.store.failWrites.Store(true)
+	resp := f.do("/login-redirect", "")
+	if resp.StatusCode != 503 || resp.Header.Get("Location") != "" || len(resp.Cookies()) != 0 {
+		t.Fatalf("failed login save: %d, Location %q, cookies %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
@@ -47,7 +48,8 @@ type Session struct {
 	bindChanged bool
 	forceSave   bool // Renew on a session not stored yet
 
-	start time.Time // when the request started, by the Manager's clock
+	start     time.Time // when the request started, by the Manager's clock
+	committed bool      // the response has started
 }
 
 // load reads the session named by r's cookie. It returns an error only
@@ -324,10 +326,19 @@ func (s *Session) reset() {
 // binding secret, keeping its values and owner, and deletes the old token
 // from the store at once: call it at login and at any change of
 // privilege, so that a token planted or seen before (session fixation)
-// is worthless afterwards. The absolute lifetime restarts.
+// is worthless afterwards. The absolute lifetime restarts. Call it before
+// the response starts: afterwards the new cookie cannot be sent, and
+// Renew returns ErrResponseStarted without changing anything. If the
+// session was deleted meanwhile (revoked), Renew returns ErrNotFound and
+// the session is empty.
 func (s *Session) Renew() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.committed {
+		// The new cookie could not be sent: renewing now would log the
+		// client out. Keep the session as it is.
+		return ErrResponseStarted
+	}
 	now := s.m.now()
 	if s.rec == nil {
 		// Nothing stored yet: a new token suffices, and the session must be
@@ -397,6 +408,7 @@ func (s *Session) Destroy() error {
 func (s *Session) commit(w http.ResponseWriter) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.committed = true
 	ctx := s.ctx
 	if ctx.Err() != nil {
 		// The client went away, but what the handler did (a login, a
@@ -432,7 +444,7 @@ func (s *Session) commit(w http.ResponseWriter) error {
 		if err := s.m.store.Insert(ctx, rec); err != nil {
 			return err
 		}
-		s.rec = rec
+		s.saved(rec)
 		event.Emit(ctx, s.m.logger, event.SessionCreated, slog.String("userid", rec.UserID),
 			slog.String("session", rec.Handle))
 	case s.dirty():
@@ -464,20 +476,30 @@ func (s *Session) commit(w http.ResponseWriter) error {
 // retrying when another request wrote in between.
 func (s *Session) update(ctx context.Context, now time.Time) error {
 	base := s.rec
-	for range maxCommitTries {
+	for try := range maxCommitTries {
 		rec := s.merge(base)
 		rec.Version = base.Version + 1
 		s.stamp(rec, now)
 		err := s.m.store.Update(ctx, rec)
 		switch {
 		case err == nil:
-			s.rec = rec
+			s.saved(rec)
 			return nil
 		case errors.Is(err, ErrNotFound):
 			s.gone()
 			return nil
 		case !errors.Is(err, ErrConflict):
 			return err
+		}
+		if try >= 2 {
+			// Many requests of one session at once: step aside briefly,
+			// randomly, so that they stop colliding.
+			d := time.Duration(rand.Int64N(int64(min(try, 20)) * int64(500*time.Microsecond)))
+			select {
+			case <-time.After(d):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
 		base, err = s.m.store.Find(ctx, base.Hash)
 		if errors.Is(err, ErrNotFound) {
@@ -491,6 +513,37 @@ func (s *Session) update(ctx context.Context, now time.Time) error {
 	return fmt.Errorf("session update lost %d races in a row: %w", maxCommitTries, ErrConflict)
 }
 
+// saved makes rec, just written, the session's state: reads now see
+// the merged values, and nothing is pending.
+func (s *Session) saved(rec *Record) {
+	s.rec = rec
+	s.vals, s.changed = nil, nil
+	s.userChanged, s.bindChanged, s.binding, s.forceSave = false, false, nil, false
+}
+
+// finish runs after the handler returned, when the response had already
+// started: changes made since (a value put while the body was written)
+// are saved now if the session exists. They cannot create a session: the
+// cookie can no longer be sent.
+func (s *Session) finish() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.dirty() {
+		return
+	}
+	ctx := context.WithoutCancel(s.ctx)
+	if s.rec == nil {
+		s.m.logger.LogAttrs(ctx, slog.LevelWarn, "rampart/session: session changed after the response started; a new session cannot be created then, so the change is lost (write to the session, or call BindingSecret, before writing the body)",
+			slog.String("path", s.r.URL.Path))
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := s.update(ctx, s.m.now()); err != nil {
+		s.m.logger.LogAttrs(ctx, slog.LevelError, "rampart/session: saving a change made after the response started failed", slog.Any("err", err))
+	}
+}
+
 // gone handles a session deleted (revoked, destroyed elsewhere, expired)
 // while this request ran: its changes are dropped, never written back,
 // and the cookie is expired.
@@ -500,6 +553,11 @@ func (s *Session) gone() {
 }
 
 func (s *Session) writeCookie(w http.ResponseWriter, now time.Time) {
+	if (s.setCookie && s.rec != nil) || s.clear {
+		// A shared cache must not store this response with its cookie
+		// and hand the session to everyone (RFC 9111 §5.2.2.4).
+		w.Header().Add("Cache-Control", `no-cache="Set-Cookie"`)
+	}
 	switch {
 	case s.setCookie && s.rec != nil:
 		c := &http.Cookie{
@@ -514,6 +572,7 @@ func (s *Session) writeCookie(w http.ResponseWriter, now time.Time) {
 			c.MaxAge = max(1, int(s.rec.Created.Add(s.m.absolute).Sub(now)/time.Second))
 		}
 		http.SetCookie(w, c)
+		s.setCookie = false
 	case s.clear:
 		http.SetCookie(w, &http.Cookie{
 			Name:     s.m.cookieName,
@@ -525,5 +584,6 @@ func (s *Session) writeCookie(w http.ResponseWriter, now time.Time) {
 			MaxAge:   -1,
 			Expires:  time.Unix(0, 0),
 		})
+		s.clear = false
 	}
 }

@@ -84,6 +84,9 @@ var (
 	ErrNotFound = errors.New("rampart/session: session not found")
 	// ErrConflict means another write to the same session came first.
 	ErrConflict = errors.New("rampart/session: concurrent write to session")
+	// ErrResponseStarted is returned by [Session.Renew] once the response
+	// has started, when the new cookie can no longer be sent.
+	ErrResponseStarted = errors.New("rampart/session: Renew after the response started")
 )
 
 // Info describes one of a user's sessions, for a "your devices" page.

@@ -28,10 +28,27 @@ func (w *writer) commit() bool {
 	w.done = true
 	if err := w.s.commit(w.ResponseWriter); err != nil {
 		w.failed = true
+		// Nothing the handler meant to send goes out with the error: not
+		// its Location, not a remember-me cookie for a login that failed.
+		h := w.ResponseWriter.Header()
+		clear(h)
+		h.Set("Vary", "Cookie")
 		w.s.m.errHandler(w.ResponseWriter, w.r, err)
 		return false
 	}
 	return true
+}
+
+// finish runs after the handler returned: it saves the session if
+// nothing was written, or saves changes made after the response started.
+func (w *writer) finish() {
+	if !w.done {
+		w.commit()
+		return
+	}
+	if !w.failed {
+		w.s.finish()
+	}
 }
 
 func (w *writer) WriteHeader(code int) {

@@ -73,6 +73,7 @@ func Run(t *testing.T, suite Suite) {
 		{"CancelledContext", testCancelled},
 		{"LargeValues", testLarge},
 		{"ManagerRoundTrip", testManager},
+		{"ManagerConcurrentRequests", testManagerConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, suite.New(t)) })
@@ -573,6 +574,56 @@ func testManager(t *testing.T, s session.Store) {
 	}
 	if got := do("/incr", cookie).Body.String(); got != "1" {
 		t.Fatalf("incr after DestroyForUser = %q, want 1 (a new session)", got)
+	}
+}
+
+// testManagerConcurrent runs requests of one session at once through a
+// Manager, each putting its own key: the Manager's merge and the store's
+// versioning together must keep every write.
+func testManagerConcurrent(t *testing.T, s session.Store) {
+	m := session.NewManager(s, session.Config{Logger: slog.New(slog.DiscardHandler)})
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss := m.Get(r)
+		if k := r.URL.Query().Get("k"); k != "" {
+			ss.Put(k, true)
+			return
+		}
+		n := 0
+		for i := range 12 {
+			if ss.GetBool(fmt.Sprint("k", i)) {
+				n++
+			}
+		}
+		fmt.Fprint(w, n)
+	}))
+	do := func(path, cookie string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", "https://example.com"+path, nil)
+		if cookie != "" {
+			r.Header.Set("Cookie", cookie)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	w := do("/?k=first", "")
+	c := w.Result().Cookies()
+	if len(c) != 1 {
+		t.Fatalf("got %d cookies", len(c))
+	}
+	cookie := c[0].Name + "=" + c[0].Value
+	var wg sync.WaitGroup
+	for i := range 12 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if w := do(fmt.Sprint("/?k=k", i), cookie); w.Code != 200 {
+				t.Errorf("request %d: status %d", i, w.Code)
+			}
+		}()
+	}
+	wg.Wait()
+	if got := do("/", cookie).Body.String(); got != "12" {
+		t.Fatalf("%s of 12 concurrent writes survived", got)
 	}
 }
 
