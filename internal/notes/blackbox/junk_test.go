@@ -1,0 +1,215 @@
+package blackbox_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestCSPReport: both report formats are accepted with 204 (no CSRF token:
+// browsers send reports without one); garbage is a 4xx, oversize 413.
+func TestCSPReport(t *testing.T) {
+	a := sharedApp(t)
+	c := a.newClient(t)
+	legacy := `{"csp-report":{"document-uri":"` + a.base + `/","referrer":"","violated-directive":"script-src-elem","effective-directive":"script-src-elem","original-policy":"script-src 'nonce-x'","disposition":"enforce","blocked-uri":"inline","status-code":200}}`
+	modern := `[{"age":10,"type":"csp-violation","url":"` + a.base + `/","user_agent":"x","body":{"documentURL":"` + a.base + `/","effectiveDirective":"script-src-elem","blockedURL":"inline","disposition":"enforce","statusCode":200,"originalPolicy":"script-src 'nonce-x'"}}]`
+	for _, tc := range []struct {
+		name, ct, body string
+		want           func(int) bool
+		desc           string
+	}{
+		{"application/csp-report", "application/csp-report", legacy, eq(204), "204"},
+		{"application/reports+json", "application/reports+json", modern, eq(204), "204"},
+		{"cross-site report", "application/csp-report", legacy, eq(204), "204"},
+		{"garbage", "application/csp-report", "this is not json", client4xx, "4xx"},
+		{"empty body", "application/csp-report", "", client4xx, "4xx"},
+		{"wrong shape", "application/reports+json", `{"a":1}`, client4xx, "4xx"},
+		{"invalid UTF-8", "application/csp-report", "{\"csp-report\":{\"document-uri\":\"\xff\xfe\"}}", below500, "< 500"},
+		{"deep nesting", "application/csp-report", `{"csp-report":` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}`, client4xx, "4xx"},
+		{"wrong content type", "text/plain", legacy, client4xx, "4xx (415)"},
+		{"oversized", "application/csp-report", `{"csp-report":{"document-uri":"` + strings.Repeat("a", 2<<20) + `"}}`, eq(413), "413"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var opts []reqOpt
+			if tc.name == "cross-site report" {
+				opts = append(opts, crossSite())
+			}
+			r := c.postRaw("/csp-report", tc.ct, tc.body, opts...)
+			if !tc.want(r.StatusCode) {
+				t.Errorf("%s: %s, want %s\n%.200s", r, r.Status, tc.desc, r.body)
+			}
+		})
+	}
+}
+
+func eq(code int) func(int) bool { return func(s int) bool { return s == code } }
+func client4xx(s int) bool       { return s >= 400 && s < 500 }
+func below500(s int) bool        { return s < 500 }
+
+// TestJunkNeverServerError: malformed requests of every kind across the
+// routes get a 4xx (or a normal answer), never a 5xx. Requests carry a
+// valid CSRF token in the header so that they reach the body parsers.
+func TestJunkNeverServerError(t *testing.T) {
+	a := startApp(t, appOptions{}) // its own instance: junk must not disturb others
+	logged, _ := a.newUser(t, "junk")
+	anon := a.newClient(t)
+	tok := func(c *client) reqOpt { return header("X-CSRF-Token", c.token("/login")) }
+	ltok := func() reqOpt { return header("X-CSRF-Token", logged.token("/notes")) }
+
+	type row struct {
+		name string
+		do   func() *resp
+	}
+	var rows []row
+	add := func(name string, do func() *resp) { rows = append(rows, row{name, do}) }
+	form := "application/x-www-form-urlencoded"
+
+	for _, path := range []string{"/register", "/login", "/notes", "/account/password", "/logout"} {
+		c := anon
+		opt := func() reqOpt { return tok(anon) }
+		if path == "/notes" || path == "/account/password" || path == "/logout" {
+			c, opt = logged, ltok
+		}
+		p := path
+		add(p+" invalid UTF-8 values", func() *resp {
+			return c.postRaw(p, form, "email=%ff%fe%00&password=%c0%af&title=%ed%a0%80&body=%f8%88%80%80%80&current_password=%ff&new_password=%fe&new_password_confirm=%fe", opt())
+		})
+		add(p+" NUL and control characters", func() *resp {
+			return c.postRaw(p, form, "email=a%00b%40example.com&password=%01%02%03%04%05%06%07%08&title=%1b%5b31m&body=%7f", opt())
+		})
+		add(p+" duplicate fields", func() *resp {
+			return c.postRaw(p, form, "email=a@example.com&email=b@example.com&password=x&password=y&title=a&title=b&body=c&body=d", opt())
+		})
+		add(p+" bad percent-encoding", func() *resp { return c.postRaw(p, form, "email=%zz&password=%&title=%%%", opt()) })
+		add(p+" JSON body", func() *resp { return c.postRaw(p, "application/json", `{"email":"a@example.com"}`, opt()) })
+		add(p+" XML body", func() *resp {
+			return c.postRaw(p, "text/xml", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`, opt())
+		})
+		add(p+" broken multipart", func() *resp {
+			return c.postRaw(p, "multipart/form-data; boundary=XXX", "--XXX\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nunterminated", opt())
+		})
+		add(p+" multipart without boundary", func() *resp { return c.postRaw(p, "multipart/form-data", "abc", opt()) })
+		add(p+" garbage content type", func() *resp { return c.postRaw(p, "@@@;;;===", "x=y", opt()) })
+		add(p+" no content type", func() *resp { return c.postRaw(p, "", "email=a", opt()) })
+		add(p+" empty body", func() *resp { return c.postRaw(p, form, "", opt()) })
+		add(p+" 10000 fields", func() *resp {
+			var b strings.Builder
+			for i := 0; i < 10000; i++ {
+				fmt.Fprintf(&b, "f%d=v&", i)
+			}
+			return c.postRaw(p, form, b.String(), opt())
+		})
+		add(p+" sparse index", func() *resp { return c.postRaw(p, form, "email[999999999]=a&title[2147483647]=b", opt()) })
+		add(p+" nested keys", func() *resp { return c.postRaw(p, form, "email.a.b.c=1&title[a][b][c]=2", opt()) })
+		add(p+" huge field", func() *resp { return c.postRaw(p, form, "email="+strings.Repeat("a", 3<<20), opt()) })
+	}
+	add("GET with huge query", func() *resp { return anon.get("/login?next=" + strings.Repeat("%2F", 5000)) })
+	add("GET with invalid UTF-8 query", func() *resp { return anon.get("/login?next=%ff%fe%00") })
+	add("GET with bad percent-encoding in query", func() *resp { return anon.get("/login?next=%zz&%") })
+	add("huge header", func() *resp { return anon.get("/", header("X-Junk", strings.Repeat("a", 50000))) })
+	add("garbage session cookie", func() *resp { return anon.get("/protected", header("Cookie", "session=%%%%; __Host-session=\x01\x02")) })
+	add("huge session cookie", func() *resp { return anon.get("/protected", header("Cookie", "session="+strings.Repeat("A", 8000))) })
+	add("many cookies", func() *resp {
+		var b strings.Builder
+		for i := 0; i < 500; i++ {
+			fmt.Fprintf(&b, "c%d=v; ", i)
+		}
+		return anon.get("/", header("Cookie", b.String()+"session=x"))
+	})
+	add("garbage remember cookie", func() *resp { return anon.get("/protected", header("Cookie", "remember=a.b.c; __Host-remember=..::")) })
+	add("path traversal in static", func() *resp { return anon.get("/static/../../../../etc/passwd") })
+	add("encoded traversal in static", func() *resp { return anon.get("/static/..%2f..%2f..%2fetc%2fpasswd") })
+	add("unknown method", func() *resp { return anon.do("PROPFIND", "/notes", nil) })
+	add("TRACE", func() *resp { return anon.do("TRACE", "/", nil) })
+	add("PUT to a form route", func() *resp { return logged.do(http.MethodPut, "/notes", strings.NewReader("title=a&body=b"), ltok()) })
+	add("DELETE /account", func() *resp { return logged.do(http.MethodDelete, "/account", nil, ltok()) })
+	add("revoke with junk id", func() *resp { return logged.postRaw("/account/sessions/%ff%fe/revoke", form, "", ltok()) })
+	add("bad Origin syntax", func() *resp {
+		return anon.postRaw("/login", form, "email=a&password=b", tok(anon), header("Origin", "http://[::1"), noHeader("Sec-Fetch-Site"))
+	})
+	add("bad Sec-Fetch-Site", func() *resp {
+		return anon.postRaw("/login", form, "email=a&password=b", tok(anon), header("Sec-Fetch-Site", "\x7f\x7f"), noHeader("Origin"))
+	})
+	add("csp report with GET", func() *resp { return anon.get("/csp-report") })
+	add("api token with form content", func() *resp { return anon.postRaw("/api/token", form, "email=a&password=b") })
+	add("api notes invalid JSON escapes", func() *resp {
+		return anon.postRaw("/api/notes", "application/json", `{"title":"\ud800\udc00\ud800","body":"\x"}`, bearer("x"))
+	})
+	add("bearer with control characters", func() *resp { return anon.get("/api/me", header("Authorization", "Bearer a\x01b")) })
+	add("bearer huge", func() *resp {
+		return anon.get("/api/me", header("Authorization", "Bearer "+strings.Repeat("a.", 20000)))
+	})
+	add("bearer dots only", func() *resp { return anon.get("/api/me", bearer("..")) })
+	add("bearer bad base64", func() *resp { return anon.get("/api/me", bearer("e30.e30.@@@")) })
+	add("bearer JSON array header", func() *resp { return anon.get("/api/me", bearer("W10.W10.AA")) })
+
+	for _, tc := range rows {
+		t.Run(tc.name, func(t *testing.T) {
+			r := tc.do()
+			if r.StatusCode >= 500 {
+				t.Errorf("%s: %s\n%.300s", r, r.Status, r.body)
+			}
+			if strings.Contains(r.body, "root:x:0:0") {
+				t.Errorf("%s: serves /etc/passwd", r)
+			}
+		})
+	}
+
+	// Raw protocol junk that net/http's client will not send.
+	raw := []struct{ name, req string }{
+		{"bare LF request", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"header without colon", "GET / HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n"},
+		{"invalid UTF-8 path", "GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{"absolute-form to another host", "GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n"},
+		{"content-length mismatch", "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nemail=a"},
+		{"chunked garbage", "POST /api/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"},
+		{"duplicate content-length", "POST /login HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde"},
+	}
+	for _, tc := range raw {
+		t.Run("raw "+tc.name, func(t *testing.T) {
+			status := rawRequest(t, a, tc.req)
+			if status >= 500 {
+				t.Errorf("raw %s: status %d", tc.name, status)
+			}
+		})
+	}
+	if a.exited() {
+		t.Fatalf("notes exited during the junk requests")
+	}
+	if r := anon.get("/healthz"); r.StatusCode != http.StatusOK {
+		t.Errorf("after the junk: /healthz %s", r.Status)
+	}
+}
+
+// rawRequest writes req on a fresh connection and returns the status code
+// of the answer, or 0 when the server closed without one.
+func rawRequest(t *testing.T, a *app, req string) int {
+	t.Helper()
+	u, _ := url.Parse(a.base)
+	conn, err := net.DialTimeout("tcp", u.Host, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := io.WriteString(conn, req); err != nil {
+		return 0
+	}
+	// End the request stream, so a short body is an EOF now rather than a
+	// read timeout later.
+	if tc, ok := conn.(*net.TCPConn); ok {
+		tc.CloseWrite()
+	}
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		return 0
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
