@@ -191,7 +191,15 @@ func (w *discardWriter) WriteHeader(int)             {}
 // BenchmarkManagerRead is a logged-in page through the middleware: load,
 // read the owner, commit (no write within the touch interval).
 func BenchmarkManagerRead(b *testing.B) {
-	s := newStore(b, openDB(b), sqlitestore.Config{})
+	benchmarkRead(b, newStore(b, openDB(b), sqlitestore.Config{}))
+}
+
+// BenchmarkManagerReadCached is the same behind a session.Cache.
+func BenchmarkManagerReadCached(b *testing.B) {
+	benchmarkRead(b, session.NewCache(newStore(b, openDB(b), sqlitestore.Config{}), session.CacheConfig{}))
+}
+
+func benchmarkRead(b *testing.B, s session.Store) {
 	m := session.NewManager(s, session.Config{Logger: slog.New(slog.DiscardHandler)})
 	r := httptest.NewRequest("GET", "https://example.com/", nil)
 	rec := httptest.NewRecorder()
