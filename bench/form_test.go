@@ -100,7 +100,7 @@ func BenchmarkBindForm(b *testing.B) {
 			}
 		}
 	})
-	b.Run("impl=schema+validator", func(b *testing.B) {
+	b.Run("impl=hand-assembly", func(b *testing.B) {
 		hand := newHandForm()
 		b.ReportAllocs()
 		for b.Loop() {
@@ -126,7 +126,7 @@ func BenchmarkBindJSON(b *testing.B) {
 			}
 		}
 	})
-	b.Run("impl=json+validator", func(b *testing.B) {
+	b.Run("impl=hand-assembly", func(b *testing.B) {
 		hand := newHandForm()
 		b.ReportAllocs()
 		for b.Loop() {

@@ -32,7 +32,7 @@ stat() { # title filter columns
 		'rampart rampart-csrf secure+gorilla nosurf crossoriginprotection bare'
 	stat "Issue 4: a logged-in page view per session store" '.name:Session' 'rampart scs scs-idle bare'
 	stat "Issue 5: RequireLogin over the session load" '.name:RequireLogin' 'session-only rampart'
-	stat "Issue 6: binding a 5-field form and JSON body" '.name:/^Bind/' 'rampart schema+validator json+validator'
+	stat "Issue 6: binding a 5-field form and JSON body" '.name:/^Bind/' 'rampart hand-assembly'
 	stat "Issue 7: EdDSA access tokens" '.name:Token' 'rampart golang-jwt ed25519'
 	stat "Issue 7: Bearer middleware" '.name:Bearer' 'rampart verify-only golang-jwt'
 } | tee results/benchstat.txt
