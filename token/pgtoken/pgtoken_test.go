@@ -18,7 +18,7 @@ import (
 
 // newStore connects to RAMPART_TEST_POSTGRES and migrates tables with a
 // fresh prefix that are dropped when the test ends.
-func newStore(t *testing.T) *pgtoken.Store {
+func newStore(t testing.TB) *pgtoken.Store {
 	t.Helper()
 	url := os.Getenv("RAMPART_TEST_POSTGRES")
 	if url == "" {

@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -330,5 +331,52 @@ func wantListed(t *testing.T, s token.Store, now time.Time, want token.Revocatio
 	}
 	if !got.At.Equal(want.At) || !got.Expires.Equal(want.Expires) {
 		t.Fatalf("revocation = %+v, want %+v", got, want)
+	}
+}
+
+// BenchmarkRotate measures one refresh-token rotation (the store's share of
+// Manager.Refresh) against stores returned by newStore.
+func BenchmarkRotate(b *testing.B, newStore func(b *testing.B) token.Store) {
+	s := newStore(b)
+	ctx, now := context.Background(), base()
+	var cur [32]byte
+	if _, err := rand.Read(cur[:]); err != nil {
+		b.Fatal(err)
+	}
+	var id [8]byte
+	rand.Read(id[:])
+	f := token.Family{ID: "bench-" + hex.EncodeToString(id[:]), UserID: "bench-user", Created: now, Expires: now.Add(time.Hour)}
+	if err := s.Create(ctx, f, cur); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var next [32]byte
+		rand.Read(next[:])
+		if _, err := s.Rotate(ctx, cur, next, now); err != nil {
+			b.Fatal(err)
+		}
+		cur = next
+	}
+}
+
+// BenchmarkRevocations measures loading the live revocations, which a
+// Manager does once per Config.RevocationRefresh, with n records present.
+func BenchmarkRevocations(b *testing.B, newStore func(b *testing.B) token.Store, n int) {
+	s := newStore(b)
+	ctx, now := context.Background(), base()
+	var id [8]byte
+	rand.Read(id[:])
+	for i := range n {
+		r := token.Revocation{Kind: token.RevokedToken, ID: hex.EncodeToString(id[:]) + "-" + strconv.Itoa(i), At: now, Expires: now.Add(time.Hour)}
+		if err := s.Revoke(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Revocations(ctx, now); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

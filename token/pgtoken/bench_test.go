@@ -1,0 +1,14 @@
+package pgtoken_test
+
+import (
+	"testing"
+
+	"github.com/rampartgo/rampart/token"
+	"github.com/rampartgo/rampart/token/tokentest"
+)
+
+func newBenchStore(b *testing.B) token.Store { return newStore(b) }
+
+func BenchmarkRotate(b *testing.B) { tokentest.BenchmarkRotate(b, newBenchStore) }
+
+func BenchmarkRevocations100(b *testing.B) { tokentest.BenchmarkRevocations(b, newBenchStore, 100) }
