@@ -51,7 +51,11 @@ func TestMain(m *testing.M) {
 	binPath = filepath.Join(dir, "notes")
 	root, err := moduleRoot()
 	if err == nil {
-		cmd := exec.Command("go", "build", "-o", binPath, "./cmd/notes")
+		args := []string{"build", "-o", binPath}
+		if raceBuild {
+			args = append(args, "-race")
+		}
+		cmd := exec.Command("go", append(args, "./cmd/notes")...)
 		cmd.Dir = root
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
