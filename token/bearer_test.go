@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,11 @@ func TestJWKS(t *testing.T) {
 				if k["kty"] != tc.kty || k["crv"] != tc.crv || k["use"] != "sig" || k["alg"] != string(tc.alg) || k["kid"] != f.ring.Purpose("token").All()[i].ID || k["d"] != "" {
 					t.Errorf("key %d = %v", i, k)
 				}
+			}
+			head := httptest.NewRecorder()
+			f.m.JWKS().ServeHTTP(head, httptest.NewRequest("HEAD", "/.well-known/jwks.json", nil))
+			if head.Code != 200 || head.Body.Len() != 0 || head.Header().Get("Content-Length") != strconv.Itoa(w.Body.Len()) {
+				t.Errorf("HEAD: %d, %d bytes, Content-Length %q", head.Code, head.Body.Len(), head.Header().Get("Content-Length"))
 			}
 			for _, m := range []string{"POST", "PUT", "DELETE"} {
 				w := httptest.NewRecorder()

@@ -38,6 +38,10 @@ func TestVerifyAttacks(t *testing.T) {
 	otherTok, _ := other.m.IssueAccess(ctx, "user-1")
 	otherAud := New(f.ring, f.store, Config{Issuer: testIssuer, Audience: "https://billing.example", Now: f.clock.Now})
 	otherAudTok, _ := otherAud.IssueAccess(ctx, "user-1")
+	// A JWT signed with the same master's key for another purpose.
+	sessKey := f.ring.Purpose("session").Current()
+	sessSign, _, _ := deriveKey(EdDSA, sessKey.Bytes())
+	otherPurpose := forge(t, with(h, "kid", sessKey.ID), c, jwt.SigningMethodEdDSA, sessSign)
 	none := func(alg string) string { return forge(t, with(h, "alg", alg), c, nil, nil) }
 
 	tests := []struct {
@@ -92,6 +96,7 @@ func TestVerifyAttacks(t *testing.T) {
 		{"typ refresh", f.signed(t, with(h, "typ", "rt+jwt"), c), ErrInvalid},
 		{"refresh token as access token", pair.RefreshToken, ErrInvalid},
 		{"token of another audience (purpose) from the same keys", otherAudTok, ErrInvalid},
+		{"signed with another purpose's key of the same master", otherPurpose, ErrInvalid},
 
 		// Claims.
 		{"wrong aud", f.signed(t, h, with(c, "aud", "https://evil.example")), ErrInvalid},

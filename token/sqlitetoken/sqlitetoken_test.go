@@ -3,13 +3,19 @@ package sqlitetoken_test
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
 
+	"github.com/rampartgo/rampart/keys"
+	"github.com/rampartgo/rampart/secrets"
 	"github.com/rampartgo/rampart/token"
 	"github.com/rampartgo/rampart/token/sqlitetoken"
 	"github.com/rampartgo/rampart/token/tokentest"
@@ -82,5 +88,37 @@ func TestInvalidTableNamePanics(t *testing.T) {
 			}()
 			sqlitetoken.New(&sql.DB{}, sqlitetoken.Config{Table: name})
 		})
+	}
+}
+
+// Through a Manager: of concurrent refreshes with one token exactly one
+// succeeds, and the others are treated as reuse.
+func TestManagerConcurrentRefresh(t *testing.T) {
+	s := newStore(t, openDB(t), "")
+	ring := keys.MustNewRing(secrets.New("a-test-master-secret-of-at-least-32-bytes"))
+	tm := token.New(ring, s, token.Config{Issuer: "i", Audience: "a", Logger: slog.New(slog.DiscardHandler)})
+	ctx := context.Background()
+	p, err := tm.Issue(ctx, "u1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := tm.Refresh(ctx, p.RefreshToken)
+			switch {
+			case err == nil:
+				ok.Add(1)
+			case !errors.Is(err, token.ErrInvalid):
+				t.Errorf("Refresh: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("%d concurrent refreshes succeeded, want 1", ok.Load())
 	}
 }
