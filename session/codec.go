@@ -111,22 +111,20 @@ func DecodeValues(b []byte) (map[string]any, error) {
 			}
 			values[k] = s
 		case tagInt64:
-			v, m := binary.Varint(b)
-			if m <= 0 {
+			var v int64
+			if v, b, ok = varint(b); !ok {
 				return nil, errCorrupt
 			}
-			b = b[m:]
 			values[k] = v
 		case tagTrue:
 			values[k] = true
 		case tagFalse:
 			values[k] = false
 		case tagTime:
-			sec, m := binary.Varint(b)
-			if m <= 0 {
+			var sec int64
+			if sec, b, ok = varint(b); !ok {
 				return nil, errCorrupt
 			}
-			b = b[m:]
 			var ns uint64
 			if ns, b, ok = uvarint(b); !ok || ns >= 1e9 {
 				return nil, errCorrupt
@@ -148,9 +146,19 @@ func DecodeValues(b []byte) (map[string]any, error) {
 	return values, nil
 }
 
+// uvarint and varint decode the shortest encoding only (an overlong
+// one ends in a zero byte), so every value has one spelling.
 func uvarint(b []byte) (uint64, []byte, bool) {
 	v, n := binary.Uvarint(b)
-	if n <= 0 {
+	if n <= 0 || (n > 1 && b[n-1] == 0) {
+		return 0, b, false
+	}
+	return v, b[n:], true
+}
+
+func varint(b []byte) (int64, []byte, bool) {
+	v, n := binary.Varint(b)
+	if n <= 0 || (n > 1 && b[n-1] == 0) {
 		return 0, b, false
 	}
 	return v, b[n:], true

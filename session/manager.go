@@ -233,8 +233,12 @@ func (m *Manager) Get(r *http.Request) *Session {
 
 // BindingSecret returns the 32 random bytes that CSRF tokens of r's
 // session are bound to, creating them (and so the session) if needed.
-// [Session.Renew] replaces them. It implements csrf.Binder; w is unused
-// (the session cookie is set by the middleware).
+// [Session.Renew] replaces them. It returns a copy, which the caller may
+// modify. It implements csrf.Binder; w is unused (the session cookie is
+// set by the middleware), and like [Manager.Get] it panics if r did not
+// pass through m.Handler. Call it before the response body starts (as
+// when rendering a form's token), or a new visitor's session cannot be
+// saved.
 func (m *Manager) BindingSecret(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	return m.Get(r).bindingSecret(), nil
 }

@@ -860,3 +860,30 @@ func TestFailedSaveDropsHandlerHeaders(t *testing.T) {
 		t.Fatalf("failed login save: %d, Location %q, cookies %v", resp.StatusCode, resp.Header.Get("Location"), resp.Cookies())
 	}
 }
+
+func TestReadFrom(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.mux.HandleFunc("/copy", func(w http.ResponseWriter, r *http.Request) {
+		f.m.Get(r).Put("k", "copied")
+		if _, err := io.Copy(w, strings.NewReader("payload")); err != nil {
+			t.Error(err)
+		}
+	})
+	srv := httptest.NewServer(f.h)
+	defer srv.Close()
+	resp, err := srv.Client().Get(srv.URL + "/copy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := body(resp); got != "payload" {
+		t.Fatalf("body %q", got)
+	}
+	if got := body(f.do("/read", f.cookieOf(resp))); got != "copied" {
+		t.Fatalf("value %q", got)
+	}
+	// And through a writer without ReadFrom.
+	resp = f.do("/copy", "")
+	if got := body(resp); got != "payload" {
+		t.Fatalf("recorder body %q", got)
+	}
+}

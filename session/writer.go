@@ -2,6 +2,7 @@ package session
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 )
@@ -70,6 +71,20 @@ func (w *writer) Write(p []byte) (int, error) {
 	}
 	return w.ResponseWriter.Write(p)
 }
+
+// ReadFrom keeps the underlying writer's sendfile path for io.Copy.
+func (w *writer) ReadFrom(src io.Reader) (int64, error) {
+	if !w.commit() {
+		return 0, errCommitFailed
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(src)
+	}
+	return io.Copy(writerOnly{w.ResponseWriter}, src)
+}
+
+// writerOnly hides a writer's ReadFrom, so io.Copy does not loop back.
+type writerOnly struct{ io.Writer }
 
 // FlushError is what http.ResponseController.Flush calls.
 func (w *writer) FlushError() error {

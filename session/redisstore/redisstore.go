@@ -304,7 +304,7 @@ func decodeRecord(b []byte) (*session.Record, error) {
 	}
 	for _, p := range []*int64{&created, &lastSeen, &expires} {
 		v, n := binary.Varint(b)
-		if n <= 0 {
+		if n <= 0 || (n > 1 && b[n-1] == 0) {
 			return nil, errCorrupt
 		}
 		*p, b = v, b[n:]
@@ -339,7 +339,7 @@ func decodeRecord(b []byte) (*session.Record, error) {
 
 func readString(b []byte) (string, []byte, bool) {
 	n, m := binary.Uvarint(b)
-	if m <= 0 || n > uint64(len(b)-m) {
+	if m <= 0 || (m > 1 && b[m-1] == 0) || n > uint64(len(b)-m) {
 		return "", b, false
 	}
 	b = b[m:]
