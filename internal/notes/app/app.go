@@ -4,11 +4,12 @@
 // # Structure
 //
 //   - [Main] and [Run] (main.go) parse the configuration, resolve secrets,
-//     open the store, start the server and shut it down gracefully.
+//     open the stores, start the server and shut it down gracefully.
 //   - [App] (this file) holds the dependencies; handlers are its methods.
 //   - routes.go is the one route table; middleware.go is the one place the
 //     middleware chain is assembled, in the order package rampart's design
 //     fixes: proxy → headers → session → csrf → auth → routes.
+//   - backends.go opens the stores -store names.
 //
 // Security logic lives in rampart's packages; this package only wires them.
 package app
@@ -17,14 +18,28 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/rampartgo/rampart/auth"
+	"github.com/rampartgo/rampart/csrf"
+	"github.com/rampartgo/rampart/form"
+	"github.com/rampartgo/rampart/headers"
 	"github.com/rampartgo/rampart/internal/notes/config"
 	"github.com/rampartgo/rampart/internal/notes/store"
 	"github.com/rampartgo/rampart/internal/notes/web"
 	"github.com/rampartgo/rampart/keys"
+	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/session"
+	"github.com/rampartgo/rampart/throttle"
+	"github.com/rampartgo/rampart/token"
 )
 
-// Deps are the application's dependencies. Config, Store and Templates are
-// required; the rest default as documented.
+// Token claims: the issuer and audience of the notes API's access tokens.
+const (
+	tokenIssuer   = "urn:rampart:notes"
+	tokenAudience = "urn:rampart:notes:api"
+)
+
+// Deps are the application's dependencies. Config, Store, Templates and
+// Keys are required; the rest default as documented.
 type Deps struct {
 	// Config is the parsed configuration. Required.
 	Config config.Config
@@ -34,19 +49,32 @@ type Deps struct {
 	Store store.Store
 	// Templates renders pages. Required.
 	Templates *web.Templates
-	// Keys is the key ring derived from SECRET_KEY; session, csrf, remember
-	// and token take their purpose keys from it. Default: nil (nothing
-	// that signs is wired yet).
+	// Keys is the key ring derived from SECRET_KEY; csrf and token take
+	// their purpose keys from it. Required.
 	Keys *keys.Ring
 
-	// Nonce returns the response's CSP nonce (headers.Nonce once the
-	// headers middleware is wired). Default: no nonce.
+	// SessionStore keeps sessions. Default: a session.MemoryStore.
+	SessionStore session.Store
+	// ThrottleStore keeps failed-login counters. Default: a
+	// throttle.MemoryStore.
+	ThrottleStore throttle.Store
+	// TokenStore keeps API refresh-token families and revocations.
+	// Default: a token.MemoryStore.
+	TokenStore token.Store
+	// RememberStore keeps remember-me tokens. Default: an
+	// auth.MemoryRememberStore.
+	RememberStore auth.RememberStore
+	// Passwords hashes and verifies passwords. Default: password.New with
+	// the zero Config (OWASP argon2id parameters, the default policy).
+	Passwords *password.Hasher
+
+	// Nonce returns the response's CSP nonce. Default: headers.Nonce.
 	Nonce func(*http.Request) string
-	// CSRFToken returns the masked CSRF token for forms (csrf.Token once
-	// the csrf middleware is wired). Default: an empty token.
+	// CSRFToken returns the masked CSRF token for forms. Default:
+	// csrf.Token.
 	CSRFToken func(*http.Request) string
-	// CurrentUser returns the logged-in user, or ok=false when anonymous
-	// (auth's current-user accessor once auth is wired). Default: anonymous.
+	// CurrentUser returns the logged-in user, or ok=false when anonymous.
+	// Default: the user the login manager resolved.
 	CurrentUser func(*http.Request) (u store.User, ok bool)
 }
 
@@ -58,6 +86,17 @@ type App struct {
 	tmpl  *web.Templates
 	keys  *keys.Ring
 
+	users     *userCache
+	sessions  *session.Manager
+	auth      *auth.Manager
+	csrf      *csrf.Protection
+	headers   *headers.Middleware
+	tokens    *token.Manager
+	limiter   *throttle.Limiter
+	passwords *password.Hasher
+	forms     *form.Binder
+	apiForms  *form.Binder
+
 	nonce       func(*http.Request) string
 	csrfToken   func(*http.Request) string
 	currentUser func(*http.Request) (store.User, bool)
@@ -66,36 +105,92 @@ type App struct {
 // New returns the application. It panics when a required dependency is
 // missing: that is a wiring mistake, not a runtime condition.
 func New(d Deps) *App {
-	if d.Store == nil || d.Templates == nil {
-		panic("rampart/notes/app: Deps.Store and Deps.Templates are required")
+	if d.Store == nil || d.Templates == nil || d.Keys == nil {
+		panic("rampart/notes/app: Deps.Store, Deps.Templates and Deps.Keys are required")
 	}
 	a := &App{cfg: d.Config, log: d.Logger, store: d.Store, tmpl: d.Templates, keys: d.Keys,
-		nonce: d.Nonce, csrfToken: d.CSRFToken, currentUser: d.CurrentUser}
+		nonce: d.Nonce, csrfToken: d.CSRFToken, currentUser: d.CurrentUser, passwords: d.Passwords}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	if d.SessionStore == nil {
+		d.SessionStore = session.NewMemoryStore()
+	}
+	if d.ThrottleStore == nil {
+		d.ThrottleStore = throttle.NewMemoryStore(throttle.MemoryConfig{})
+	}
+	if d.TokenStore == nil {
+		d.TokenStore = token.NewMemoryStore()
+	}
+	if d.RememberStore == nil {
+		d.RememberStore = auth.NewMemoryRememberStore()
+	}
+	if a.passwords == nil {
+		a.passwords = password.New(password.Config{})
+	}
+	// Plain HTTP is allowed in dev mode only, and only when this server
+	// does not terminate TLS itself: then cookies drop Secure and the
+	// __Host- prefix, and localhost gets no HTTPS redirect.
+	insecureDev := !a.cfg.IsProduction() && !a.cfg.ServeTLS()
+
+	a.users = newUserCache(a.store)
+	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
+	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
+	a.auth = auth.NewManager(auth.Config{
+		Sessions:    a.sessions,
+		Users:       a.users,
+		Credentials: credentials{a.store, a.users},
+		Passwords:   a.passwords,
+		Throttle:    a.limiter,
+		Remember:    d.RememberStore,
+		InsecureDev: insecureDev,
+		Logger:      a.log,
+	})
+	a.csrf = csrf.New(a.keys, csrf.Config{Binder: a.sessions, DenyHandler: http.HandlerFunc(a.csrfDenied), Logger: a.log})
+	hc := headers.Config{InsecureDev: insecureDev, Logger: a.log}
+	hc.Policy.CSP.ReportURI = cspReportPath
+	if a.cfg.IsProduction() {
+		hc.CanonicalHost = a.cfg.Host
+	}
+	a.headers = headers.New(hc)
+	a.tokens = token.New(a.keys, d.TokenStore, token.Config{Issuer: tokenIssuer, Audience: tokenAudience, Logger: a.log})
+	a.forms = form.New(form.Config{Logger: a.log})
+	a.apiForms = form.New(form.Config{Logger: a.log})
+
 	if a.nonce == nil {
-		a.nonce = func(*http.Request) string { return "" }
+		a.nonce = headers.Nonce
 	}
 	if a.csrfToken == nil {
-		a.csrfToken = func(*http.Request) string { return "" }
+		a.csrfToken = csrf.Token
 	}
 	if a.currentUser == nil {
-		a.currentUser = func(*http.Request) (store.User, bool) { return store.User{}, false }
+		a.currentUser = func(r *http.Request) (store.User, bool) {
+			if u, ok := auth.CurrentUser(r.Context()).(*appUser); ok {
+				return store.User{ID: u.id, Email: u.email}, true
+			}
+			return store.User{}, false
+		}
 	}
 	return a
 }
 
 // Handler returns the application with its whole middleware chain.
 func (a *App) Handler() http.Handler {
-	return a.middleware(a.routes())
+	return a.middleware()
 }
 
-// page returns the data every template needs for r.
-func (a *App) page(r *http.Request) *web.Page {
-	p := &web.Page{Nonce: a.nonce(r), CSRFToken: a.csrfToken(r)}
+// page returns the data every template needs for r. The CSRF token is
+// rendered for logged-in users (every page has the logout form) and on
+// pages with forms (withForm), so an anonymous visitor reading public
+// pages gets no session and costs no store write.
+func (a *App) page(r *http.Request, withForm bool) *web.Page {
+	p := &web.Page{Nonce: a.nonce(r)}
 	if u, ok := a.currentUser(r); ok {
 		p.User = &web.User{Email: u.Email}
+		withForm = true
+	}
+	if withForm {
+		p.CSRFToken = a.csrfToken(r)
 	}
 	return p
 }
@@ -106,4 +201,18 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	if err := a.tmpl.Render(w, status, name, p); err != nil {
 		a.log.ErrorContext(r.Context(), "render failed", slog.String("page", name), slog.Any("err", err))
 	}
+}
+
+// errorPage renders the error page with status.
+func (a *App) errorPage(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	p := a.page(r, false)
+	p.Data = web.ErrorData{Title: title, Message: msg}
+	a.render(w, r, status, "error", p)
+}
+
+// unavailable answers 503 for a backend failure, which is logged.
+func (a *App) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.ErrorContext(r.Context(), what, slog.Any("err", err), slog.String("path", r.URL.Path))
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
 }

@@ -12,6 +12,9 @@ import (
 	"github.com/rampartgo/rampart/internal/notes/config"
 	"github.com/rampartgo/rampart/internal/notes/store"
 	"github.com/rampartgo/rampart/internal/notes/web"
+	"github.com/rampartgo/rampart/keys"
+	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/secrets"
 )
 
 func newTestApp(t *testing.T, d Deps) (*App, store.Store) {
@@ -26,15 +29,48 @@ func newTestApp(t *testing.T, d Deps) (*App, store.Store) {
 		t.Fatal(err)
 	}
 	d.Store, d.Templates = st, tmpl
+	if d.Keys == nil {
+		d.Keys = testRing(t)
+	}
+	if d.Passwords == nil {
+		d.Passwords = weakHasher()
+	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return New(d), st
 }
 
+// testRing returns a key ring from a fixed test master secret.
+func testRing(t testing.TB) *keys.Ring {
+	ring, err := keys.NewRing(secrets.New(strongKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ring
+}
+
+// weakHasher hashes with cheap parameters: tests would otherwise spend
+// most of their time in argon2id.
+func weakHasher() *password.Hasher {
+	return password.New(password.Config{
+		Params:             password.Params{Memory: 64, Iterations: 1, Parallelism: 1},
+		InsecureWeakParams: true,
+	})
+}
+
+// localRequest is a request from and to the loopback interface, which dev
+// mode serves over plain HTTP.
+func localRequest(method, target string, body io.Reader) *http.Request {
+	r := httptest.NewRequest(method, target, body)
+	r.RemoteAddr = "127.0.0.1:40000"
+	r.Host = "127.0.0.1:8080"
+	return r
+}
+
 func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	h.ServeHTTP(rec, localRequest(method, target, nil))
 	return rec
 }
 
@@ -113,7 +149,7 @@ func TestProxyOnlyWhenBehindProxy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, _ := newTestApp(t, Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			a, _ := newTestApp(t, Deps{Config: cfg, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			req := httptest.NewRequest("GET", "/", nil)
 			req.RemoteAddr = tt.remote
 			req.Header.Set("X-Forwarded-For", "203.0.113.7")
@@ -146,8 +182,8 @@ func BenchmarkHome(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := New(Deps{Store: st, Templates: tmpl, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
-	req := httptest.NewRequest("GET", "/", nil)
+	h := New(Deps{Store: st, Templates: tmpl, Keys: testRing(b), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+	req := localRequest("GET", "/", nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		rec := httptest.NewRecorder()

@@ -2,11 +2,20 @@ package app
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
+	"github.com/rampartgo/rampart/auth"
+	"github.com/rampartgo/rampart/form"
+	"github.com/rampartgo/rampart/internal/notes/store"
 	"github.com/rampartgo/rampart/internal/notes/web"
+	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/redirect"
+	"github.com/rampartgo/rampart/throttle"
 )
 
 // healthzTimeout bounds the database ping, so a stuck database makes the
@@ -14,10 +23,17 @@ import (
 const healthzTimeout = 2 * time.Second
 
 // maxNextLen bounds the `next` value carried into the login form.
-const maxNextLen = 2048
+const maxNextLen = redirect.MaxLength
+
+// Messages shown to users. One message per failure class, whatever the
+// cause, where telling causes apart would tell an attacker something.
+const (
+	msgRegisterFailed = "We could not create an account with these details. Check them and try again."
+	msgBadLogin       = "Invalid email or password."
+)
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, "home", a.page(r))
+	a.render(w, r, http.StatusOK, "home", a.page(r, false))
 }
 
 // healthz answers 200 when the database answers a ping, else 503. It
@@ -36,10 +52,123 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
+// bindFailed answers a form that could not be bound at all (400, 413,
+// 415): there is nothing to re-render.
+func (a *App) bindFailed(w http.ResponseWriter, r *http.Request, err error) {
+	status := form.Status(err)
+	msg := "The form could not be read."
+	var re *form.RequestError
+	if errors.As(err, &re) && re.Message != "" {
+		msg = "The form could not be read: " + re.Message + "."
+	}
+	if status >= 500 {
+		a.unavailable(w, r, "form: reading the request failed", err)
+		return
+	}
+	a.errorPage(w, r, status, http.StatusText(status), msg)
+}
+
+// fieldErrors copies the field errors of err (a 422 from form) into a map
+// the templates read, or returns an empty map.
+func fieldErrors(err error) map[string]string {
+	out := map[string]string{}
+	for k, v := range form.Fields(err) {
+		out[k] = v
+	}
+	return out
+}
+
+// ---- registration ----
+
+// registerForm is the registration form. Passwords are form.Password so
+// they are never rendered back.
+type registerForm struct {
+	Email           string        `form:"email" validate:"required,email,max=254"`
+	Password        form.Password `form:"password" validate:"required"`
+	PasswordConfirm form.Password `form:"password_confirm" validate:"required,eqfield=Password"`
+}
+
+// Normalize trims the email; passwords are taken as typed (the password
+// package normalises them itself, NFC, and never truncates).
+func (f *registerForm) Normalize() {
+	f.Email = strings.TrimSpace(f.Email)
+}
+
 func (a *App) registerForm(w http.ResponseWriter, r *http.Request) {
-	p := a.page(r)
+	p := a.page(r, true)
 	p.Form = &web.Form{}
 	a.render(w, r, http.StatusOK, "register", p)
+}
+
+// register creates the account and logs it in (303 to /). Every failure is
+// a 422 with the same form-level message; a taken email gets that message
+// alone, after the same password hashing as a success, so its page and its
+// timing match other failures as far as a form that logs in on success
+// allows.
+func (a *App) register(w http.ResponseWriter, r *http.Request) {
+	var f registerForm
+	_, err := a.forms.Submitted(r, &f)
+	if err != nil && form.Status(err) != http.StatusUnprocessableEntity {
+		a.bindFailed(w, r, err)
+		return
+	}
+	errs := fieldErrors(err)
+	if errs["password"] == "" && f.Password != "" {
+		var pe *password.PolicyError
+		if err := a.passwords.Check(string(f.Password), f.Email); errors.As(err, &pe) {
+			errs["password"] = pe.Error()
+		}
+	}
+	if len(errs) > 0 {
+		a.registerFailed(w, r, f.Email, errs)
+		return
+	}
+	ctx := r.Context()
+	hash, err := a.passwords.Hash(ctx, string(f.Password), f.Email)
+	var pe *password.PolicyError
+	switch {
+	case errors.As(err, &pe):
+		a.registerFailed(w, r, f.Email, map[string]string{"password": pe.Error()})
+		return
+	case err != nil:
+		a.unavailable(w, r, "register: hashing failed", err)
+		return
+	}
+	su, err := a.store.CreateUser(ctx, f.Email, hash)
+	switch {
+	case errors.Is(err, store.ErrEmailTaken):
+		a.log.InfoContext(ctx, "registration refused: email taken")
+		a.registerFailed(w, r, f.Email, map[string]string{})
+		return
+	case err != nil:
+		a.unavailable(w, r, "register: creating the user failed", err)
+		return
+	}
+	u := &appUser{id: su.ID, email: su.Email}
+	a.users.put(u)
+	if err := a.auth.Login(w, r, u, auth.LoginOptions{}); err != nil {
+		a.unavailable(w, r, "register: login failed", err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *App) registerFailed(w http.ResponseWriter, r *http.Request, email string, errs map[string]string) {
+	errs[web.FormErrorKey] = msgRegisterFailed
+	p := a.page(r, true)
+	p.Form = &web.Form{Values: map[string]string{"email": email}, Errors: errs}
+	a.render(w, r, http.StatusUnprocessableEntity, "register", p)
+}
+
+// ---- login and logout ----
+
+// loginForm is the login form. It has no validation rules: whatever is
+// wrong with the credentials, the answer is the same 401.
+type loginForm struct {
+	Email    string        `form:"email"`
+	Password form.Password `form:"password"`
+	Remember bool          `form:"remember"`
+	Next     string        `form:"next"`
 }
 
 // loginForm carries `next` from the query into the form. It is only
@@ -50,7 +179,79 @@ func (a *App) loginForm(w http.ResponseWriter, r *http.Request) {
 	if len(next) > maxNextLen {
 		next = ""
 	}
-	p := a.page(r)
+	p := a.page(r, true)
 	p.Form = &web.Form{Values: map[string]string{"next": next}}
 	a.render(w, r, http.StatusOK, "login", p)
+}
+
+// login checks the credentials through the login manager (throttling
+// first, a dummy hash for unknown accounts), then logs in on a renewed
+// session and redirects to a safe `next` or /.
+func (a *App) login(w http.ResponseWriter, r *http.Request) {
+	var f loginForm
+	_, err := a.forms.Submitted(r, &f)
+	if err != nil && form.Status(err) != http.StatusUnprocessableEntity {
+		a.bindFailed(w, r, err)
+		return
+	}
+	if len(f.Next) > maxNextLen {
+		f.Next = ""
+	}
+	u, err := a.auth.CheckCredentials(r, f.Email, string(f.Password))
+	var limited *throttle.LimitedError
+	switch {
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", limited.RetryAfterHeader())
+		a.loginFailed(w, r, &f, http.StatusTooManyRequests,
+			"Too many failed attempts. Try again in "+strconv.Itoa(limited.RetryAfterSeconds())+" seconds.")
+		return
+	case errors.Is(err, auth.ErrInvalidCredentials):
+		a.loginFailed(w, r, &f, http.StatusUnauthorized, msgBadLogin)
+		return
+	case err != nil: // password.ErrBusy, throttle.ErrUnavailable, the database
+		a.unavailable(w, r, "login: checking credentials failed", err)
+		return
+	}
+	if err := a.auth.Login(w, r, u, auth.LoginOptions{Remember: f.Remember}); err != nil {
+		a.unavailable(w, r, "login: starting the session failed", err)
+		return
+	}
+	next, ok := redirect.SafeNext(f.Next)
+	if !ok {
+		next = "/"
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (a *App) loginFailed(w http.ResponseWriter, r *http.Request, f *loginForm, status int, msg string) {
+	p := a.page(r, true)
+	vals := map[string]string{"email": f.Email, "next": f.Next}
+	if f.Remember {
+		vals["remember"] = "1"
+	}
+	p.Form = &web.Form{Values: vals, Errors: map[string]string{web.FormErrorKey: msg}}
+	a.render(w, r, status, "login", p)
+}
+
+// logout destroys the session server-side and revokes the remember-me
+// token. It is POST only (and CSRF-checked), so a link or an <img> cannot
+// log anyone out.
+func (a *App) logout(w http.ResponseWriter, r *http.Request) {
+	if err := a.auth.Logout(w, r); err != nil {
+		a.unavailable(w, r, "logout failed", err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (a *App) protected(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "protected", a.page(r, false))
+}
+
+// currentID returns the logged-in user's id; RequireLogin guarantees one.
+func currentID(r *http.Request) int64 {
+	if u, ok := auth.CurrentUser(r.Context()).(*appUser); ok {
+		return u.id
+	}
+	return 0
 }

@@ -95,11 +95,19 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer, 
 		return fail(stderr, fmt.Errorf("database: %w", err))
 	}
 	defer st.Close()
+	openCtx, cancel = context.WithTimeout(ctx, openStoreTimeout)
+	b, err := OpenBackends(openCtx, cfg, st, log)
+	cancel()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer b.Close()
 	tmpl, err := web.Parse()
 	if err != nil {
 		return fail(stderr, err)
 	}
-	a := New(Deps{Config: cfg, Logger: log, Store: st, Templates: tmpl, Keys: ring})
+	a := New(Deps{Config: cfg, Logger: log, Store: st, Templates: tmpl, Keys: ring,
+		SessionStore: b.Sessions, ThrottleStore: b.Throttle, TokenStore: b.Tokens, RememberStore: b.Remember})
 
 	srv := &http.Server{
 		Handler:           a.Handler(),
@@ -147,12 +155,14 @@ func Run(ctx context.Context, args, environ []string, stdout, stderr io.Writer, 
 	return exitOK
 }
 
-// newLogger logs text in dev mode and JSON in production.
+// newLogger logs text in dev mode and JSON in production, from
+// cfg.LogLevel up.
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
 	if cfg.IsProduction() {
-		return slog.New(slog.NewJSONHandler(w, nil))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(w, nil))
+	return slog.New(slog.NewTextHandler(w, opts))
 }
 
 // fail writes one "notes: error:" line per problem in errs and returns the

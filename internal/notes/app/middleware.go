@@ -1,28 +1,74 @@
 package app
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
+	"github.com/rampartgo/rampart/csrf"
 	"github.com/rampartgo/rampart/proxy"
 )
 
-// middleware wraps the routes in the application's middleware chain. This
-// is the one place the chain is assembled. Outermost first:
+// Paths served outside the session, CSRF and login layers.
+const (
+	cspReportPath = "/csp-report"
+	jwksPath      = "/.well-known/jwks.json"
+	healthzPath   = "/healthz"
+)
+
+// middleware returns the routes wrapped in the application's middleware
+// chain. This is the one place the chain is assembled. Outermost first:
 //
 //  1. recoverPanics: a panicking handler becomes a logged 500.
 //  2. proxy: with -behind-proxy, the real client IP, scheme and host from
 //     the trusted proxies' X-Forwarded-* headers; everyone else's are
 //     ignored.
-//  3. logRequests: one log line per request, with the real client IP.
-//
-// Rampart's request-scoped packages slot in after these, in this order
-// (shared/DESIGN.md): headers (CSP nonce, HSTS, HTTPS redirect) → session
-// → csrf → auth (current user). Each is a func(http.Handler) http.Handler
-// or has a Handler method; add it to the list below and feed its accessor
-// to Deps (Nonce, CSRFToken, CurrentUser).
-func (a *App) middleware(h http.Handler) http.Handler {
+//  3. logRequests: one debug-level line per request, with the real client
+//     IP (free when debug logging is off).
+//  4. headers: the security headers and a fresh CSP nonce on every
+//     response, HSTS over TLS, the redirect of plain HTTP to HTTPS (dev
+//     mode serves plain HTTP to localhost only).
+//  5. a split by path:
+//     - /api/: the JSON API. Bearer tokens only: it is mounted outside the
+//     session and CSRF layers, so a cookie never authenticates an API
+//     request, and so CSRF (which needs ambient cookies) cannot apply.
+//     - /static/, /healthz, /csp-report, /.well-known/jwks.json: public
+//     resources that need no session (browsers send CSP reports without
+//     a CSRF token).
+//     - everything else, the HTML pages: session → csrf → auth (the
+//     current user, from the session or a remember-me cookie) → routes;
+//     requests no route takes get their 404 or 405 straight away.
+func (a *App) middleware() http.Handler {
+	routes := a.routes()
+	checked := a.sessions.Handler(a.csrf.Handler(a.auth.Handler(routes)))
+	// A request no route takes (404, or 405 for a known path) is answered
+	// by the mux at once: no session to load, nothing for CSRF to protect,
+	// and the client learns the method is wrong rather than that its token
+	// is missing.
+	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := routes.Handler(r); pattern == "" {
+			routes.ServeHTTP(w, r)
+			return
+		}
+		checked.ServeHTTP(w, r)
+	})
+	api := a.apiRoutes()
+	public := a.publicRoutes()
+	var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case strings.HasPrefix(p, "/api/"):
+			api.ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/static/"), p == healthzPath, p == cspReportPath, p == jwksPath:
+			public.ServeHTTP(w, r)
+		default:
+			pages.ServeHTTP(w, r)
+		}
+	})
+	h = a.headers.Handler(h)
+	h = a.probe(h)
 	chain := []func(http.Handler) http.Handler{a.recoverPanics}
 	if a.cfg.BehindProxy {
 		chain = append(chain, proxy.New(proxy.Config{TrustedProxies: a.cfg.TrustedProxyStrings()}).Handler)
@@ -32,6 +78,46 @@ func (a *App) middleware(h http.Handler) http.Handler {
 		h = chain[i](h)
 	}
 	return h
+}
+
+// probe answers health checks that reach the server over plain HTTP in
+// production (a load balancer probing the instance behind the TLS proxy)
+// directly, since the headers layer would redirect them to HTTPS. The
+// answer is a bare "ok" with headers that forbid sniffing, framing and
+// caching; every other plain-HTTP request still goes to the redirect.
+func (a *App) probe(next http.Handler) http.Handler {
+	if !a.cfg.IsProduction() {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !proxy.IsTLS(r) {
+			h := w.Header()
+			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Referrer-Policy", "no-referrer")
+			a.healthz(w, r)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfDenied answers a request the CSRF layer refused (the csrf package has
+// logged the full reason as a malicious_csrf event): 403 with a short
+// page, 413 for an oversize body, 503 when the session store could not
+// supply the binding secret.
+func (a *App) csrfDenied(w http.ResponseWriter, r *http.Request) {
+	reason := csrf.Reason(r)
+	switch {
+	case errors.Is(reason, csrf.ErrBodyTooLarge):
+		a.errorPage(w, r, http.StatusRequestEntityTooLarge, "Request too large", "The form you sent is too large.")
+	case errors.Is(reason, csrf.ErrBinder):
+		a.unavailable(w, r, "csrf: binding secret unavailable", reason)
+	default:
+		a.errorPage(w, r, http.StatusForbidden, "Forbidden",
+			"The request could not be verified as coming from this site. Reload the page and try again.")
+	}
 }
 
 // recoverPanics turns a handler panic into a 500 and a log line, instead of
@@ -54,13 +140,18 @@ func (a *App) recoverPanics(next http.Handler) http.Handler {
 }
 
 // logRequests logs each request's method, path, status, size and duration
-// at Info level. The query string is left out: it may carry tokens.
+// at Debug level. The query string is left out: it may carry tokens. When
+// debug logging is off, it costs one Enabled check.
 func (a *App) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !a.log.Enabled(r.Context(), slog.LevelDebug) {
+			next.ServeHTTP(w, r)
+			return
+		}
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(sw, r)
-		a.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		a.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),

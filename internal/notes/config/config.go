@@ -24,6 +24,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -96,6 +97,17 @@ type Config struct {
 	// secrets package default ($RAMPART_MASTER_KEY, $RAMPART_MASTER_KEY_FILE,
 	// else master.key beside the secrets file).
 	MasterKeyFile string
+
+	// Host is the public host[:port] plain-HTTP requests are redirected to
+	// (https://Host/...) in production. Without it such requests are
+	// refused with 400 rather than redirected to whatever Host header the
+	// client sent. Default: none.
+	Host string
+
+	// LogLevel is the minimum level logged. Request lines are logged at
+	// debug level, so the default keeps the hot path free of log writes.
+	// Default: slog.LevelInfo.
+	LogLevel slog.Level
 }
 
 // IsProduction reports whether the configuration is in production mode.
@@ -146,7 +158,7 @@ Flags:
 // every invalid setting.
 func Parse(args, environ []string, output io.Writer) (Config, error) {
 	var c Config
-	var mode, store, proxies string
+	var mode, store, proxies, level string
 	fs := flag.NewFlagSet("notes", flag.ContinueOnError)
 	fs.SetOutput(output)
 	fs.Usage = func() {
@@ -164,6 +176,8 @@ func Parse(args, environ []string, output io.Writer) (Config, error) {
 	fs.StringVar(&c.StoreURL, "store-url", "", "session store `location` (default: -db for sqlite/postgres, 127.0.0.1:6379 for redis)")
 	fs.StringVar(&c.SecretsFile, "secrets-file", "", "encrypted secrets `file` (default $RAMPART_SECRETS_FILE, else config/secrets.age)")
 	fs.StringVar(&c.MasterKeyFile, "master-key", "", "master key `file` of the secrets file (default $RAMPART_MASTER_KEY, $RAMPART_MASTER_KEY_FILE, else master.key beside it)")
+	fs.StringVar(&c.Host, "host", "", "public `host[:port]` that plain-HTTP requests are redirected to in production (default: refuse them with 400)")
+	fs.StringVar(&level, "log-level", "info", "minimum log `level`: debug (adds a line per request), info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -184,6 +198,12 @@ func Parse(args, environ []string, output io.Writer) (Config, error) {
 	default:
 		probs = append(probs, fmt.Sprintf("-env %q: want dev or production", mode))
 		c.Mode = Production // judge the rest by the stricter rules
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(level)); err != nil {
+		probs = append(probs, fmt.Sprintf("-log-level %q: want debug, info, warn or error", level))
+	}
+	if c.Host != "" && (strings.ContainsAny(c.Host, "/?#@ \t") || strings.Contains(c.Host, "://")) {
+		probs = append(probs, fmt.Sprintf("-host %q: want a host name with an optional port, like notes.example", c.Host))
 	}
 	if c.Addr == "" {
 		probs = append(probs, "-addr is empty")

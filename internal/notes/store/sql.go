@@ -52,6 +52,9 @@ var _ Store = (*sqlStore)(nil)
 func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
 
 func (s *sqlStore) CreateUser(ctx context.Context, email, passwordHash string) (User, error) {
+	if !validText(email) {
+		return User{}, fmt.Errorf("store: create user: email is not valid UTF-8 text")
+	}
 	u := User{Email: strings.TrimSpace(email), PasswordHash: passwordHash, CreatedAt: now()}
 	u.PasswordChangedAt = u.CreatedAt
 	err := s.db.QueryRowContext(ctx, s.q.createUser, u.Email, EmailKey(email), passwordHash, u.CreatedAt, u.PasswordChangedAt).Scan(&u.ID)
@@ -78,6 +81,9 @@ func (s *sqlStore) scanUser(row *sql.Row) (User, error) {
 }
 
 func (s *sqlStore) UserByEmail(ctx context.Context, email string) (User, error) {
+	if !validText(email) {
+		return User{}, ErrNotFound // no stored email can hold it
+	}
 	return s.scanUser(s.db.QueryRowContext(ctx, s.q.userByEmail, EmailKey(email)))
 }
 
@@ -97,6 +103,9 @@ func (s *sqlStore) SetPasswordHash(ctx context.Context, userID int64, passwordHa
 }
 
 func (s *sqlStore) CreateNote(ctx context.Context, userID int64, title, body string) (Note, error) {
+	if !validText(title) || !validText(body) {
+		return Note{}, fmt.Errorf("store: create note: title or body is not valid UTF-8 text")
+	}
 	n := Note{UserID: userID, Title: title, Body: body, CreatedAt: now()}
 	err := s.db.QueryRowContext(ctx, s.q.createNote, userID, title, body, n.CreatedAt).Scan(&n.ID)
 	if err != nil {
@@ -145,3 +154,5 @@ func (s *sqlStore) NotesByUser(ctx context.Context, userID int64, limit int) ([]
 func (s *sqlStore) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 func (s *sqlStore) Close() error { return s.db.Close() }
+
+func (s *sqlStore) DB() *sql.DB { return s.db }

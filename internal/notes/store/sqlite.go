@@ -27,9 +27,11 @@ var sqliteDialect = dialect{
 	},
 }
 
-// OpenSQLite opens (creating if needed) the SQLite database file at path,
-// configures it (WAL, busy timeout, foreign keys) and applies migrations.
-func OpenSQLite(ctx context.Context, path string) (Store, error) {
+// OpenSQLiteDB opens (creating if needed) the SQLite database file at path
+// with the settings this package uses (WAL, busy timeout, foreign keys,
+// immediate write transactions), without migrating it: for the session
+// store when it lives in a file of its own.
+func OpenSQLiteDB(path string) (*sql.DB, error) {
 	if path == "" || strings.ContainsAny(path, "?#") || path == ":memory:" {
 		return nil, fmt.Errorf("store: SQLite path %q: want a file path without '?' or '#'", path)
 	}
@@ -37,12 +39,22 @@ func OpenSQLite(ctx context.Context, path string) (Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite: %w", err)
 	}
-	// WAL allows many readers beside one writer; writers queue on the busy
-	// timeout. A few connections per CPU keep readers from waiting behind
-	// a writer without opening a file handle per request.
 	n := max(4, 2*runtime.GOMAXPROCS(0))
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
+	return db, nil
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path,
+// configures it (WAL, busy timeout, foreign keys) and applies migrations.
+func OpenSQLite(ctx context.Context, path string) (Store, error) {
+	// WAL allows many readers beside one writer; writers queue on the busy
+	// timeout. A few connections per CPU keep readers from waiting behind
+	// a writer without opening a file handle per request.
+	db, err := OpenSQLiteDB(path)
+	if err != nil {
+		return nil, err
+	}
 	s := &sqlStore{db: db, d: sqliteDialect, q: newQueries(sqliteDialect)}
 	if err := s.init(ctx); err != nil {
 		db.Close()

@@ -25,9 +25,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Errors callers branch on.
@@ -80,6 +82,10 @@ type Store interface {
 
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
+	// DB returns the underlying database handle, so that other tables of
+	// the application (remember-me tokens, sessions on SQLite) can live in
+	// the same database. Callers must not close it.
+	DB() *sql.DB
 	// Close releases the database.
 	Close() error
 }
@@ -89,6 +95,13 @@ type Store interface {
 // same account.
 func EmailKey(email string) string {
 	return strings.ToLower(strings.TrimSpace(email))
+}
+
+// validText reports whether s can be stored as text by both databases:
+// PostgreSQL refuses invalid UTF-8 and NUL bytes with an error, which a
+// lookup must not turn into a server error.
+func validText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // IsPostgresURL reports whether dsn selects the PostgreSQL backend.

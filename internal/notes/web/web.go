@@ -89,7 +89,8 @@ type AccountData struct {
 // session handle used in the revoke URL, never the session's secret id.
 type SessionView struct {
 	ID       string
-	Device   string
+	Device   string // the User-Agent the session was last used with
+	IP       string // the client address it was last used from, or ""
 	LastSeen time.Time
 	Current  bool
 }
