@@ -84,16 +84,17 @@ type Config struct {
 // Manager loads, saves and lists sessions. Create one with [NewManager];
 // it is safe for concurrent use.
 type Manager struct {
-	store      Store
-	idle       time.Duration
-	absolute   time.Duration
-	touch      time.Duration
-	cookieName string
-	secure     bool
-	persist    bool
-	errHandler func(http.ResponseWriter, *http.Request, error)
-	logger     *slog.Logger
-	now        func() time.Time
+	store        Store
+	idle         time.Duration
+	absolute     time.Duration
+	touch        time.Duration
+	cookieName   string
+	cookieNameEq string // cookieName + "="
+	secure       bool
+	persist      bool
+	errHandler   func(http.ResponseWriter, *http.Request, error)
+	logger       *slog.Logger
+	now          func() time.Time
 }
 
 // ctxKey is the context key of one Manager's sessions: two managers in
@@ -133,6 +134,7 @@ func NewManager(store Store, cfg Config) *Manager {
 	if m.secure {
 		m.cookieName = "__Host-" + m.cookieName
 	}
+	m.cookieNameEq = m.cookieName + "="
 	m.touch = min(m.touch, m.idle/2)
 	if m.logger == nil {
 		m.logger = slog.Default()

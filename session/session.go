@@ -57,7 +57,7 @@ type Session struct {
 // gives a new, empty session.
 func (s *Session) load(r *http.Request) error {
 	s.r = r
-	v, ok := cookieValue(r.Header, s.m.cookieName)
+	v, ok := cookieValue(r.Header, s.m.cookieNameEq)
 	if !ok {
 		return nil
 	}
@@ -280,7 +280,12 @@ func (s *Session) merge(base *Record) *Record {
 	if base != nil {
 		*rec = *base
 	}
-	if len(s.changed) > 0 {
+	if len(s.changed) > 0 && base == s.rec && s.vals != nil {
+		// s.vals is base's values with this request's changes applied:
+		// hand it over. The Session never modifies it again (saved and
+		// reset drop it; a failed write leaves it unstored).
+		rec.Values = s.vals
+	} else if len(s.changed) > 0 {
 		var vals map[string]any
 		if base != nil && len(base.Values) > 0 {
 			vals = maps.Clone(base.Values)

@@ -80,24 +80,36 @@ func b64(c byte) byte {
 	return 0xff
 }
 
-// cookieValue returns the value of the first cookie called name in r's
-// Cookie headers, without the allocations of r.Cookie (which parses every
-// cookie). Browsers send the most specific cookie first.
-func cookieValue(h http.Header, name string) (string, bool) {
+// cookieValue returns the value of the first cookie called name in the
+// Cookie header lines h, without the allocations of r.Cookie (which
+// parses every cookie). nameEq is name + "=". Browsers send the most
+// specific cookie first.
+func cookieValue(h http.Header, nameEq string) (string, bool) {
 	for _, line := range h["Cookie"] {
-		for len(line) > 0 {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			part = strings.TrimLeft(part, " \t")
-			k, v, ok := strings.Cut(part, "=")
-			if !ok || strings.TrimRight(k, " \t") != name {
-				continue
+		for i := 0; i < len(line); {
+			j := strings.Index(line[i:], nameEq)
+			if j < 0 {
+				break
 			}
-			v = strings.TrimRight(v, " \t")
-			if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-				v = v[1 : len(v)-1]
+			j += i
+			// The name must start a cookie-pair: at the start of the line,
+			// or after ";" and optional whitespace.
+			k := j
+			for k > 0 && (line[k-1] == ' ' || line[k-1] == '\t') {
+				k--
 			}
-			return v, true
+			if k == 0 || line[k-1] == ';' {
+				v := line[j+len(nameEq):]
+				if e := strings.IndexByte(v, ';'); e >= 0 {
+					v = v[:e]
+				}
+				v = strings.TrimRight(v, " \t")
+				if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+					v = v[1 : len(v)-1]
+				}
+				return v, true
+			}
+			i = j + 1
 		}
 	}
 	return "", false
