@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rampartgo/rampart/session"
+	"github.com/rampartgo/rampart/session/storetest"
 )
 
 type clock struct {
@@ -885,5 +887,57 @@ func TestReadFrom(t *testing.T) {
 	resp = f.do("/copy", "")
 	if got := body(resp); got != "payload" {
 		t.Fatalf("recorder body %q", got)
+	}
+}
+
+// TestSessionSharedByGoroutines uses one request's session from several
+// goroutines at once (run with -race).
+func TestSessionSharedByGoroutines(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.mux.HandleFunc("/fanout", func(w http.ResponseWriter, r *http.Request) {
+		s := f.m.Get(r)
+		var wg sync.WaitGroup
+		for i := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				key := string(rune('a' + i))
+				s.Put(key, int64(i))
+				_ = s.GetInt64(key)
+				_, _ = f.m.BindingSecret(w, r)
+				_ = s.Handle()
+				_ = s.UserID()
+				s.Remove("nothing")
+			}()
+		}
+		wg.Wait()
+		io.WriteString(w, "done")
+	})
+	c := f.cookieOf(f.do("/fanout", ""))
+	f.mux.HandleFunc("/sum", func(w http.ResponseWriter, r *http.Request) {
+		s := f.m.Get(r)
+		sum := int64(0)
+		for i := range 8 {
+			sum += s.GetInt64(string(rune('a' + i)))
+		}
+		io.WriteString(w, strconv.FormatInt(sum, 10))
+	})
+	if got := body(f.do("/sum", c)); got != "28" {
+		t.Fatalf("sum = %s, want 28", got)
+	}
+}
+
+func TestMemoryStoreDeleteExpired(t *testing.T) {
+	ctx := context.Background()
+	s := session.NewMemoryStore()
+	live, dead := storetest.NewRecord("u"), storetest.NewRecord("u")
+	dead.Expires = time.Now().Add(-time.Second)
+	s.Insert(ctx, live)
+	s.Insert(ctx, dead)
+	if n := s.DeleteExpired(time.Now()); n != 1 || s.Len() != 1 {
+		t.Fatalf("DeleteExpired = %d, Len = %d; want 1, 1", n, s.Len())
+	}
+	if recs, _ := s.ListByUser(ctx, "u"); len(recs) != 1 || recs[0] != live {
+		t.Fatalf("ListByUser after cleanup = %v", recs)
 	}
 }

@@ -8,6 +8,11 @@
 // an update is one UPDATE ... WHERE version = $n, atomic without an
 // explicit transaction.
 //
+// Each read is a network round trip. session.NewCache in front of the
+// store serves repeated reads from memory for up to a second; with
+// several servers that is also how late another server's reads notice a
+// revocation (writes are checked against the store at once).
+//
 // # Schema and cleanup
 //
 // [Store.Migrate] creates the table (default rampart_sessions) with an

@@ -1,6 +1,11 @@
 // Package redisstore is a [session.Store] in Redis through go-redis/v9, so
 // that several application servers share their sessions.
 //
+// Each read is a network round trip. session.NewCache in front of the
+// store serves repeated reads from memory for up to a second; with
+// several servers that is also how late another server's reads notice a
+// revocation (writes are checked against the store at once).
+//
 // # Layout
 //
 // Each session is one hash under Config.Prefix + "s:" + the hex SHA-256
