@@ -327,8 +327,8 @@ func (s *Store) cleanupLoop(every time.Duration) {
 	}
 }
 
-// Stop ends the cleanup goroutine, if any, waits for it, and releases
-// the prepared statement. It does not close the database. The Store
+// Stop ends the cleanup goroutine, if any, and waits for it. It does not
+// close the database (which releases the prepared statement). The Store
 // remains usable.
 func (s *Store) Stop() {
 	s.stopOnce.Do(func() {
@@ -337,9 +337,4 @@ func (s *Store) Stop() {
 			<-s.done
 		}
 	})
-	s.mu.Lock()
-	if st := s.findStmt.Swap(nil); st != nil {
-		st.Close()
-	}
-	s.mu.Unlock()
 }
