@@ -206,7 +206,12 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		h["Vary"] = append(h["Vary"], "Cookie")
+		if v := h["Vary"]; len(v) == 0 {
+			// Shared and capped at its length: an Add copies it first.
+			h["Vary"] = varyCookie[:1:1]
+		} else {
+			h["Vary"] = append(v, "Cookie")
+		}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{m}, s))
 		s.ctx = r.Context()
 		st.w.ResponseWriter = w
@@ -216,6 +221,12 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		st.w.finish()
 	})
 }
+
+// varyCookie is the Vary header of most responses, shared to save an
+// allocation per request. http.Header's methods never write into a value
+// slice in place (Set replaces it, Add appends to a copy since its
+// capacity is full).
+var varyCookie = []string{"Cookie"}
 
 // reqState holds a request's session and writer in one allocation.
 type reqState struct {

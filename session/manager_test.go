@@ -941,3 +941,25 @@ func TestMemoryStoreDeleteExpired(t *testing.T) {
 		t.Fatalf("ListByUser after cleanup = %v", recs)
 	}
 }
+
+func TestVaryIsNotShared(t *testing.T) {
+	f := newFixture(t, session.Config{})
+	f.mux.HandleFunc("/vary", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Add("Vary", "Accept-Encoding")
+	})
+	r1 := f.do("/vary", "")
+	r2 := f.do("/", "")
+	if got := r1.Header.Values("Vary"); len(got) != 2 || got[0] != "Cookie" || got[1] != "Accept-Encoding" {
+		t.Fatalf("Vary = %q", got)
+	}
+	if got := r2.Header.Values("Vary"); len(got) != 1 || got[0] != "Cookie" {
+		t.Fatalf("another response's Vary leaked: %q", got)
+	}
+	// A Vary set before the middleware is kept.
+	w := httptest.NewRecorder()
+	w.Header().Set("Vary", "Origin")
+	f.h.ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	if got := w.Result().Header.Values("Vary"); len(got) != 2 || got[0] != "Origin" {
+		t.Fatalf("Vary = %q", got)
+	}
+}
