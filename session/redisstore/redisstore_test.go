@@ -195,3 +195,40 @@ func BenchmarkManagerRead(b *testing.B) {
 		h.ServeHTTP(w, r)
 	}
 }
+
+// BenchmarkUpdate is one versioned write (a Lua script).
+func BenchmarkUpdate(b *testing.B) {
+	rdb, prefix := connect(b)
+	s := redisstore.New(rdb, redisstore.Config{Prefix: prefix})
+	ctx := context.Background()
+	rec := storetest.NewRecord("alice")
+	if err := s.Insert(ctx, rec); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		next := *rec
+		next.Version++
+		if err := s.Update(ctx, &next); err != nil {
+			b.Fatal(err)
+		}
+		rec = &next
+	}
+}
+
+// BenchmarkFind is one read.
+func BenchmarkFind(b *testing.B) {
+	rdb, prefix := connect(b)
+	s := redisstore.New(rdb, redisstore.Config{Prefix: prefix})
+	ctx := context.Background()
+	rec := storetest.NewRecord("alice")
+	if err := s.Insert(ctx, rec); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Find(ctx, rec.Hash); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
