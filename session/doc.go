@@ -21,7 +21,8 @@
 // shape before anything else; anything else is treated as no cookie. The
 // store keys each session by the SHA-256 of its token ([Hash]) and never
 // sees the token, so a leaked database or Redis dump contains no usable
-// session (OWASP Session Management Cheat Sheet, "Session ID Entropy";
+// session (OWASP Session Management Cheat Sheet, "Session ID Entropy",
+// https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html;
 // scs's HashTokenInStore, on by default here). A session's public
 // [Session.Handle] is a separate random value, shown on "your devices"
 // pages and used in revocation URLs; it cannot be turned into a token.
@@ -30,7 +31,10 @@
 //
 // The cookie is HttpOnly, SameSite=Lax, Path=/, Secure and named with the
 // __Host- prefix, which makes browsers refuse it over plain HTTP and from
-// sibling subdomains (MDN, "Set-Cookie: Cookie prefixes"). It carries no
+// sibling subdomains (MDN, "Cookie prefixes",
+// https://developer.mozilla.org/en-US/docs/Web/HTTP/Reference/Headers/Set-Cookie#cookie_prefixes).
+// SameSite=Lax keeps the cookie off cross-site subrequests and POSTs
+// while links from other sites still arrive logged in. It carries no
 // Max-Age unless Config.Persist is set, so it ends with the browser
 // session; the server enforces the timeouts either way. Deleting it
 // repeats the same attributes, which browsers need to match the cookie.
@@ -41,11 +45,12 @@
 //
 // A session ends after Config.IdleTimeout without requests (default 30
 // minutes) and Config.AbsoluteTimeout after it was created or renewed
-// (default 12 hours), whichever comes first. OWASP ASVS 5.0 §7.3 asks for
-// both an inactivity and an absolute timeout, set by risk; NIST SP
-// 800-63B rev. 4 (§2.2.3, AAL2) allows at most 1 hour of inactivity and
-// 24 hours overall before reauthentication, and rev. 3 asked for 30
-// minutes and 12 hours. These defaults meet both revisions, keep a stolen
+// (default 12 hours), whichever comes first. OWASP ASVS 5.0 §7.3
+// (https://github.com/OWASP/ASVS) asks for both an inactivity and an
+// absolute timeout, set by risk; NIST SP 800-63B rev. 4
+// (https://pages.nist.gov/800-63-4/sp800-63b.html, §2.2.3 for AAL2 and
+// §7.2 on reauthentication) allows at most 1 hour of inactivity and 24
+// hours overall at AAL2, and rev. 3 asked for 30 minutes and 12 hours. These defaults meet both revisions, keep a stolen
 // cookie useful for at most 30 idle minutes, and still let someone work
 // through a day with one login. Longer-lived logins belong to a separate
 // remember-me token (package auth), not to a longer session.
