@@ -7,6 +7,7 @@
 #   cd bench && ./e2e.sh                         # defaults below
 #   DURATION=15s ROUNDS=5 CONNS=64 ./e2e.sh
 #   NOTES_ARGS="-store memory" ./e2e.sh          # another session store
+#   PROFILE=/tmp/notes.pprof ./e2e.sh            # also profile notes (cmd/notesprof)
 #
 # Rounds alternate bare and notes so that background load hits both alike;
 # the medians are compared. Needs wrk (apt-get install -y wrk) and curl.
@@ -21,6 +22,7 @@ THREADS=${THREADS:-1}
 NOTES_PORT=${NOTES_PORT:-18080}
 BARE_PORT=${BARE_PORT:-18091}
 NOTES_ARGS=${NOTES_ARGS:-}
+PROFILE=${PROFILE:-}
 EMAIL=bench-$RANDOM@example.com
 PASSWORD="e2e bench passphrase $RANDOM$RANDOM"
 
@@ -37,14 +39,21 @@ echo "# $(date -u +%FT%TZ) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 
 echo "# load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 go build -o "$work/bareserver" ./cmd/bareserver
-(cd "$root" && go build -o "$work/notes" ./cmd/notes)
+if [ -n "$PROFILE" ]; then
+	go build -o "$work/notesprof" ./cmd/notesprof
+	printf '#!/bin/sh\nexec "%s" -cpuprofile "%s" -- "$@"\n' "$work/notesprof" "$work/notes.pprof" >"$work/notes"
+	chmod +x "$work/notes"
+else
+	(cd "$root" && go build -o "$work/notes" ./cmd/notes)
+fi
 
 "$work/bareserver" -addr "127.0.0.1:$BARE_PORT" -email "$EMAIL" 2>"$work/bare.log" &
 pids+=($!)
 # shellcheck disable=SC2086 # NOTES_ARGS is a list of flags
 (cd "$work" && SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	exec ./notes -addr "127.0.0.1:$NOTES_PORT" -db "$work/notes.db" $NOTES_ARGS >"$work/notes.log" 2>&1) &
-pids+=($!)
+notes_pid=$!
+pids+=($notes_pid)
 
 wait_up() {
 	for _ in $(seq 100); do
@@ -116,3 +125,11 @@ echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'bare  (median of %d): %9.0f req/s\n' "$ROUNDS" "$mb"
 printf 'notes (median of %d): %9.0f req/s  (%s)\n' "$ROUNDS" "$mn" "${NOTES_ARGS:-sqlite sessions}"
 awk -v n="$mn" -v b="$mb" 'BEGIN { r = n / b; printf "notes / bare = %.1f%%  (target >= 75%%: %s)\n", 100 * r, (r >= 0.75) ? "met" : "NOT met" }'
+
+if [ -n "$PROFILE" ]; then
+	kill -INT "$notes_pid"
+	wait "$notes_pid" || true
+	cp "$work/notes.pprof" "$PROFILE"
+	cp "$work/notesprof" "$PROFILE.bin"
+	echo "# CPU profile of notes during the runs: go tool pprof -top -cum $PROFILE.bin $PROFILE"
+fi
