@@ -26,9 +26,12 @@ type EnvProvider struct {
 	// Logger receives permission warnings. Default: slog.Default().
 	Logger *slog.Logger
 
-	// lookupEnv replaces os.LookupEnv in tests.
-	lookupEnv func(string) (string, bool)
-	perms     permChecker
+	// LookupEnv reads one variable; programs that receive their
+	// environment as a value (for testability) pass a lookup over it.
+	// Default: os.LookupEnv.
+	LookupEnv func(key string) (string, bool)
+
+	perms permChecker
 }
 
 // Env returns a provider reading environment variables named prefix+name
@@ -45,7 +48,7 @@ func (e *EnvProvider) Lookup(ctx context.Context, name string) (Secret, error) {
 	if err := ctx.Err(); err != nil {
 		return Secret{}, err
 	}
-	lookup := e.lookupEnv
+	lookup := e.LookupEnv
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}

@@ -48,7 +48,7 @@ func TestPermissionWarnings(t *testing.T) {
 		if got := errors.Is(err, ErrInsecurePermissions); got != loose {
 			t.Errorf("%s: strict err = %v, want ErrInsecurePermissions = %v", name, err, loose)
 		}
-		envStrict := &EnvProvider{Strict: true, lookupEnv: mapEnv(map[string]string{"X_FILE": filepath.Join(dir, name)})}
+		envStrict := &EnvProvider{Strict: true, LookupEnv: mapEnv(map[string]string{"X_FILE": filepath.Join(dir, name)})}
 		_, err = envStrict.Lookup(context.Background(), "X")
 		if got := errors.Is(err, ErrInsecurePermissions); got != loose {
 			t.Errorf("%s: strict env err = %v, want ErrInsecurePermissions = %v", name, err, loose)

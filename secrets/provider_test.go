@@ -58,7 +58,7 @@ func TestEnvProvider(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &EnvProvider{Prefix: tt.prefix, lookupEnv: mapEnv(tt.env)}
+			p := &EnvProvider{Prefix: tt.prefix, LookupEnv: mapEnv(tt.env)}
 			s, err := p.Lookup(context.Background(), "SECRET_KEY")
 			checkLookup(t, s, err, tt.want, tt.wantErr)
 		})
