@@ -370,3 +370,22 @@ func TestAPIFlow(t *testing.T) {
 		t.Errorf("revoked access token: %d, want 401", r.StatusCode)
 	}
 }
+
+// TestRegisterDuplicateLooksLikeInvalid: the 422 for a taken email is the
+// 422 for a malformed one, but for the echoed address and the tokens.
+func TestRegisterDuplicateLooksLikeInvalid(t *testing.T) {
+	srv := testServer(t, false)
+	newBrowser(t, srv).submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
+	page := func(email string) string {
+		b := newBrowser(t, srv)
+		r := b.submit("/register", "/register", url.Values{"email": {email}, "password": {alicePass + "2"}, "password_confirm": {alicePass + "2"}})
+		if r.StatusCode != 422 {
+			t.Fatalf("register %q: %d, want 422", email, r.StatusCode)
+		}
+		return regexp.MustCompile(`value="[^"]*"|nonce="[^"]*"`).ReplaceAllString(strings.ReplaceAll(b.last, email, "EMAIL"), "")
+	}
+	taken, malformed := page(aliceEmail), page("not-an-email")
+	if taken != malformed {
+		t.Errorf("taken and malformed emails give different pages:\n%s\n---\n%s", taken, malformed)
+	}
+}

@@ -29,6 +29,10 @@ const maxNextLen = redirect.MaxLength
 // cause, where telling causes apart would tell an attacker something.
 const (
 	msgRegisterFailed = "We could not create an account with these details. Check them and try again."
+	// msgEmailUnusable is the email field's error for a malformed, overlong
+	// or taken address alike, so that the page for a taken address is the
+	// page for any other unusable one.
+	msgEmailUnusable = "This email address cannot be used for a new account. Check it and try again."
 	msgBadLogin       = "Invalid email or password."
 )
 
@@ -113,6 +117,9 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errs := fieldErrors(err)
+	if errs["email"] != "" && f.Email != "" {
+		errs["email"] = msgEmailUnusable
+	}
 	if errs["password"] == "" && f.Password != "" {
 		var pe *password.PolicyError
 		if err := a.passwords.Check(string(f.Password), f.Email); errors.As(err, &pe) {
@@ -138,7 +145,7 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		a.log.InfoContext(ctx, "registration refused: email taken")
-		a.registerFailed(w, r, f.Email, map[string]string{})
+		a.registerFailed(w, r, f.Email, map[string]string{"email": msgEmailUnusable})
 		return
 	case err != nil:
 		a.unavailable(w, r, "register: creating the user failed", err)
