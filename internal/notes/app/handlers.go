@@ -33,7 +33,7 @@ const (
 	// or taken address alike, so that the page for a taken address is the
 	// page for any other unusable one.
 	msgEmailUnusable = "This email address cannot be used for a new account. Check it and try again."
-	msgBadLogin       = "Invalid email or password."
+	msgBadLogin      = "Invalid email or password."
 )
 
 func (a *App) home(w http.ResponseWriter, r *http.Request) {
