@@ -137,6 +137,7 @@ func TestPasswordChange(t *testing.T) {
 		t.Errorf("password form method %q, want POST", f.method)
 	}
 
+	apiPair := a.apiClient(t).mustAPIToken(u)
 	newPw := newPassword()
 	for _, tc := range []struct {
 		name                   string
@@ -182,6 +183,9 @@ func TestPasswordChange(t *testing.T) {
 	}
 	if r := a.newClient(t).login(u, ""); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("login with the old password: %s, want 401", r.Status)
+	}
+	if r := a.apiClient(t).refresh(apiPair.Refresh); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an API refresh token issued before the password change still works: %s, want 401", r.Status)
 	}
 	a.newClient(t).mustLogin(user{u.email, newPw})
 }

@@ -438,6 +438,22 @@ func TestAPINotes(t *testing.T) {
 		}
 	}
 
+	t.Run("stored XSS through the API, viewed in HTML", func(t *testing.T) {
+		html, u2 := a.newUser(t, "apinotes-html")
+		tok2 := c.mustAPIToken(u2).Access
+		for i, p := range xssPayloads {
+			r := c.postJSON("/api/notes", map[string]string{"title": "<script>alert('t')</script>" + strings.Repeat("x", i), "body": p}, bearer(tok2))
+			if r.StatusCode != http.StatusCreated && r.StatusCode != http.StatusUnprocessableEntity {
+				t.Errorf("POST /api/notes %q: %s", p, r.Status)
+			}
+		}
+		page := html.get("/notes")
+		if strings.Contains(page.body, "<script>alert('t')") {
+			t.Errorf("an API-created title is rendered as markup")
+		}
+		checkNoActiveContent(t, "GET /notes after API notes", page.html(t))
+	})
+
 	_, bob := a.newUser(t, "apinotes-bob")
 	bobTok := c.mustAPIToken(bob).Access
 	if r := c.get("/api/notes", bearer(bobTok)); r.StatusCode != http.StatusOK || strings.Contains(r.body, title) {

@@ -66,6 +66,7 @@ func TestRegister(t *testing.T) {
 		{"common password", newEmail("reg"), "password123", "password123", "password"},
 		{"confirmation mismatch", newEmail("reg"), strong, strong + "x", "password_confirm"},
 		{"duplicate email", taken, strong, strong, ""}, // field or form error: the wording is checked below
+		{"duplicate email in other case", strings.ToUpper(taken[:1]) + taken[1:], strong, strong, ""},
 	}
 	bodies := map[string]string{}
 	for _, tc := range cases {
@@ -113,6 +114,26 @@ func TestRegister(t *testing.T) {
 			bodies[tc.name] = r.body
 		})
 	}
+
+	t.Run("long password is not truncated", func(t *testing.T) {
+		c := a.newClient(t)
+		long := newPassword() + strings.Repeat("x", 90)
+		u := c.register(newEmail("long"), long)
+		if r := a.newClient(t).login(user{u.email, long[:72]}, ""); r.StatusCode != http.StatusUnauthorized {
+			t.Errorf("login with the first 72 characters of a %d-character password: %s, want 401 (truncation)", len(long), r.Status)
+		}
+		a.newClient(t).mustLogin(u)
+	})
+
+	t.Run("password is Unicode-normalized", func(t *testing.T) {
+		c := a.newClient(t)
+		nfc := "P\u00e4ssw\u00f6rd-" + randHex(6) // precomposed ä, ö
+		nfd := "Pa\u0308ssw\u006f\u0308rd-" + nfc[len(nfc)-12:]
+		u := c.register(newEmail("nfc"), nfc)
+		if r := a.newClient(t).login(user{u.email, nfd}, ""); r.StatusCode != http.StatusSeeOther {
+			t.Errorf("login with the NFD form of an NFC password: %s, want 303", r.Status)
+		}
+	})
 
 	t.Run("duplicate email says nothing about the account", func(t *testing.T) {
 		dup, ok := bodies["duplicate email"]
@@ -222,6 +243,16 @@ func TestLoginRedirects(t *testing.T) {
 		{"data:text/html,<script>alert(1)</script>", "/"},
 		{"evil.com", "/"},
 	}
+	t.Run("logged-in visit to /login", func(t *testing.T) {
+		c := a.newClient(t)
+		c.mustLogin(u)
+		for _, next := range []string{"//evil.com", `/\evil.com`, "https://evil.com"} {
+			r := c.get("/login?next=" + url.QueryEscape(next))
+			if loc := r.Header.Get("Location"); r.StatusCode >= 300 && r.StatusCode < 400 && !strings.HasPrefix(loc, "/") || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
+				t.Errorf("logged-in GET /login?next=%s: %s to %q", next, r.Status, loc)
+			}
+		}
+	})
 	for _, tc := range cases {
 		t.Run(strconv.Quote(tc.next), func(t *testing.T) {
 			c := a.newClient(t)
@@ -335,6 +366,16 @@ func TestLoginBadCredentials(t *testing.T) {
 	if c1.loggedIn() || c2.loggedIn() {
 		t.Errorf("a failed login logged in")
 	}
+
+	hostile := user{`"><script>alert(1)</script>@example.com`, newPassword()}
+	r3 := a.newClient(t).login(hostile, "")
+	if r3.StatusCode != http.StatusUnauthorized && r3.StatusCode != http.StatusUnprocessableEntity {
+		t.Errorf("login with a hostile email: %s, want 401 (or 422)", r3.Status)
+	}
+	if strings.Contains(r3.body, "<script>alert(1)") {
+		t.Errorf("the login failure page reflects the email unescaped")
+	}
+	checkNoActiveContent(t, "login failure page", r3.html(t))
 }
 
 // TestLoginThrottle: after repeated failures on one account the login

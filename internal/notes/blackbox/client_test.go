@@ -41,6 +41,14 @@ func (a *app) newClient(t *testing.T) *client {
 	}}
 }
 
+// on returns c reporting to t: a client made in a parent test must not
+// call FailNow on the parent from a subtest.
+func (c *client) on(t *testing.T) *client {
+	cc := *c
+	cc.t = t
+	return &cc
+}
+
 // resp is a fully read response.
 type resp struct {
 	*http.Response

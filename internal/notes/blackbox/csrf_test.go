@@ -142,6 +142,9 @@ func TestCSRF(t *testing.T) {
 		{"Origin with other scheme", withToken(noHeader("Sec-Fetch-Site"), header("Origin", "https://"+host))},
 		{"Origin with other port", withToken(noHeader("Sec-Fetch-Site"), header("Origin", "http://127.0.0.1:1"))},
 		{"Referer only, cross-site", withToken(noHeader("Sec-Fetch-Site"), noHeader("Origin"), header("Referer", "https://evil.example/page"))},
+		{"token in the query string only", func(t *testing.T, tg csrfTarget) *resp {
+			return tg.c.post(tg.path+"?csrf_token="+url.QueryEscape(tg.c.token(tg.tokPage)), tg.vals())
+		}},
 		{"method override query", func(t *testing.T, tg csrfTarget) *resp { return tg.c.post(tg.path+"?_method=GET", tg.vals()) }},
 		{"method override header", func(t *testing.T, tg csrfTarget) *resp {
 			return tg.c.post(tg.path, tg.vals(), header("X-HTTP-Method-Override", "GET"), header("X-Method-Override", "GET"))

@@ -162,6 +162,11 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 			return anon.postRaw("/csp-report", "application/csp-report", `{"csp-report":{"document-uri":"http://x/","violated-directive":"script-src"}}`)
 		}},
 		{"api 401", func() *resp { return anon.get("/api/me") }},
+		{"api 400", func() *resp { return anon.postJSON("/api/token", `{"email":`) }},
+		{"api 413", func() *resp { return anon.postJSON("/api/token", `{"email":"`+strings.Repeat("a", 2<<20)+`"}`) }},
+		{"login 401", func() *resp {
+			return anon.postWithToken("/login", "/login", url.Values{"email": {newEmail("hdr")}, "password": {newPassword()}})
+		}},
 		{"jwks", func() *resp { return anon.get("/.well-known/jwks.json") }},
 		{"logged-in protected", func() *resp { return logged.get("/protected") }},
 		{"logged-in notes", func() *resp { return logged.get("/notes") }},

@@ -59,99 +59,111 @@ func TestJunkNeverServerError(t *testing.T) {
 	a := startApp(t, appOptions{}) // its own instance: junk must not disturb others
 	logged, _ := a.newUser(t, "junk")
 	anon := a.newClient(t)
-	tok := func(c *client) reqOpt { return header("X-CSRF-Token", c.token("/login")) }
-	ltok := func() reqOpt { return header("X-CSRF-Token", logged.token("/notes")) }
+	tok := func(c *client, t *testing.T) reqOpt { return header("X-CSRF-Token", c.on(t).token("/login")) }
+	ltok := func(t *testing.T) reqOpt { return header("X-CSRF-Token", logged.on(t).token("/notes")) }
 
 	type row struct {
 		name string
-		do   func() *resp
+		do   func(t *testing.T) *resp
 	}
 	var rows []row
-	add := func(name string, do func() *resp) { rows = append(rows, row{name, do}) }
+	add := func(name string, do func(t *testing.T) *resp) { rows = append(rows, row{name, do}) }
 	form := "application/x-www-form-urlencoded"
 
 	for _, path := range []string{"/register", "/login", "/notes", "/account/password", "/logout"} {
 		c := anon
-		opt := func() reqOpt { return tok(anon) }
-		if path == "/notes" || path == "/account/password" || path == "/logout" {
+		opt := func(t *testing.T) reqOpt { return tok(anon, t) }
+		// /logout goes anonymous: a logged-in client would be logged out
+		// by the first well-formed row.
+		if path == "/notes" || path == "/account/password" {
 			c, opt = logged, ltok
 		}
 		p := path
-		add(p+" invalid UTF-8 values", func() *resp {
-			return c.postRaw(p, form, "email=%ff%fe%00&password=%c0%af&title=%ed%a0%80&body=%f8%88%80%80%80&current_password=%ff&new_password=%fe&new_password_confirm=%fe", opt())
+		add(p+" invalid UTF-8 values", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, form, "email=%ff%fe%00&password=%c0%af&title=%ed%a0%80&body=%f8%88%80%80%80&current_password=%ff&new_password=%fe&new_password_confirm=%fe", opt(t))
 		})
-		add(p+" NUL and control characters", func() *resp {
-			return c.postRaw(p, form, "email=a%00b%40example.com&password=%01%02%03%04%05%06%07%08&title=%1b%5b31m&body=%7f", opt())
+		add(p+" NUL and control characters", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, form, "email=a%00b%40example.com&password=%01%02%03%04%05%06%07%08&title=%1b%5b31m&body=%7f", opt(t))
 		})
-		add(p+" duplicate fields", func() *resp {
-			return c.postRaw(p, form, "email=a@example.com&email=b@example.com&password=x&password=y&title=a&title=b&body=c&body=d", opt())
+		add(p+" duplicate fields", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, form, "email=a@example.com&email=b@example.com&password=x&password=y&title=a&title=b&body=c&body=d", opt(t))
 		})
-		add(p+" bad percent-encoding", func() *resp { return c.postRaw(p, form, "email=%zz&password=%&title=%%%", opt()) })
-		add(p+" JSON body", func() *resp { return c.postRaw(p, "application/json", `{"email":"a@example.com"}`, opt()) })
-		add(p+" XML body", func() *resp {
-			return c.postRaw(p, "text/xml", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`, opt())
+		add(p+" bad percent-encoding", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "email=%zz&password=%&title=%%%", opt(t)) })
+		add(p+" JSON body", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, "application/json", `{"email":"a@example.com"}`, opt(t))
 		})
-		add(p+" broken multipart", func() *resp {
-			return c.postRaw(p, "multipart/form-data; boundary=XXX", "--XXX\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nunterminated", opt())
+		add(p+" XML body", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, "text/xml", `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>`, opt(t))
 		})
-		add(p+" multipart without boundary", func() *resp { return c.postRaw(p, "multipart/form-data", "abc", opt()) })
-		add(p+" garbage content type", func() *resp { return c.postRaw(p, "@@@;;;===", "x=y", opt()) })
-		add(p+" no content type", func() *resp { return c.postRaw(p, "", "email=a", opt()) })
-		add(p+" empty body", func() *resp { return c.postRaw(p, form, "", opt()) })
-		add(p+" 10000 fields", func() *resp {
+		add(p+" broken multipart", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, "multipart/form-data; boundary=XXX", "--XXX\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nunterminated", opt(t))
+		})
+		add(p+" multipart without boundary", func(t *testing.T) *resp { return c.on(t).postRaw(p, "multipart/form-data", "abc", opt(t)) })
+		add(p+" garbage content type", func(t *testing.T) *resp { return c.on(t).postRaw(p, "@@@;;;===", "x=y", opt(t)) })
+		add(p+" no content type", func(t *testing.T) *resp { return c.on(t).postRaw(p, "", "email=a", opt(t)) })
+		add(p+" empty body", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "", opt(t)) })
+		add(p+" 10000 fields", func(t *testing.T) *resp {
 			var b strings.Builder
 			for i := 0; i < 10000; i++ {
 				fmt.Fprintf(&b, "f%d=v&", i)
 			}
-			return c.postRaw(p, form, b.String(), opt())
+			return c.on(t).postRaw(p, form, b.String(), opt(t))
 		})
-		add(p+" sparse index", func() *resp { return c.postRaw(p, form, "email[999999999]=a&title[2147483647]=b", opt()) })
-		add(p+" nested keys", func() *resp { return c.postRaw(p, form, "email.a.b.c=1&title[a][b][c]=2", opt()) })
-		add(p+" huge field", func() *resp { return c.postRaw(p, form, "email="+strings.Repeat("a", 3<<20), opt()) })
+		add(p+" sparse index", func(t *testing.T) *resp {
+			return c.on(t).postRaw(p, form, "email[999999999]=a&title[2147483647]=b", opt(t))
+		})
+		add(p+" nested keys", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "email.a.b.c=1&title[a][b][c]=2", opt(t)) })
+		add(p+" huge field", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "email="+strings.Repeat("a", 3<<20), opt(t)) })
 	}
-	add("GET with huge query", func() *resp { return anon.get("/login?next=" + strings.Repeat("%2F", 5000)) })
-	add("GET with invalid UTF-8 query", func() *resp { return anon.get("/login?next=%ff%fe%00") })
-	add("GET with bad percent-encoding in query", func() *resp { return anon.get("/login?next=%zz&%") })
-	add("huge header", func() *resp { return anon.get("/", header("X-Junk", strings.Repeat("a", 50000))) })
-	add("garbage session cookie", func() *resp { return anon.get("/protected", header("Cookie", "session=%%%%; __Host-session=\x01\x02")) })
-	add("huge session cookie", func() *resp { return anon.get("/protected", header("Cookie", "session="+strings.Repeat("A", 8000))) })
-	add("many cookies", func() *resp {
+	add("GET with huge query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=" + strings.Repeat("%2F", 5000)) })
+	add("GET with invalid UTF-8 query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=%ff%fe%00") })
+	add("GET with bad percent-encoding in query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=%zz&%") })
+	add("huge header", func(t *testing.T) *resp { return anon.on(t).get("/", header("X-Junk", strings.Repeat("a", 50000))) })
+	add("huge session cookie", func(t *testing.T) *resp {
+		return anon.on(t).get("/protected", header("Cookie", "session="+strings.Repeat("A", 8000)))
+	})
+	add("many cookies", func(t *testing.T) *resp {
 		var b strings.Builder
 		for i := 0; i < 500; i++ {
 			fmt.Fprintf(&b, "c%d=v; ", i)
 		}
-		return anon.get("/", header("Cookie", b.String()+"session=x"))
+		return anon.on(t).get("/", header("Cookie", b.String()+"session=x"))
 	})
-	add("garbage remember cookie", func() *resp { return anon.get("/protected", header("Cookie", "remember=a.b.c; __Host-remember=..::")) })
-	add("path traversal in static", func() *resp { return anon.get("/static/../../../../etc/passwd") })
-	add("encoded traversal in static", func() *resp { return anon.get("/static/..%2f..%2f..%2fetc%2fpasswd") })
-	add("unknown method", func() *resp { return anon.do("PROPFIND", "/notes", nil) })
-	add("TRACE", func() *resp { return anon.do("TRACE", "/", nil) })
-	add("PUT to a form route", func() *resp { return logged.do(http.MethodPut, "/notes", strings.NewReader("title=a&body=b"), ltok()) })
-	add("DELETE /account", func() *resp { return logged.do(http.MethodDelete, "/account", nil, ltok()) })
-	add("revoke with junk id", func() *resp { return logged.postRaw("/account/sessions/%ff%fe/revoke", form, "", ltok()) })
-	add("bad Origin syntax", func() *resp {
-		return anon.postRaw("/login", form, "email=a&password=b", tok(anon), header("Origin", "http://[::1"), noHeader("Sec-Fetch-Site"))
+	add("garbage remember cookie", func(t *testing.T) *resp {
+		return anon.on(t).get("/protected", header("Cookie", "remember=a.b.c; __Host-remember=..::"))
 	})
-	add("bad Sec-Fetch-Site", func() *resp {
-		return anon.postRaw("/login", form, "email=a&password=b", tok(anon), header("Sec-Fetch-Site", "\x7f\x7f"), noHeader("Origin"))
+	add("path traversal in static", func(t *testing.T) *resp { return anon.on(t).get("/static/../../../../etc/passwd") })
+	add("encoded traversal in static", func(t *testing.T) *resp { return anon.on(t).get("/static/..%2f..%2f..%2fetc%2fpasswd") })
+	add("unknown method", func(t *testing.T) *resp { return anon.on(t).do("PROPFIND", "/notes", nil) })
+	add("TRACE", func(t *testing.T) *resp { return anon.on(t).do("TRACE", "/", nil) })
+	add("PUT to a form route", func(t *testing.T) *resp {
+		return logged.on(t).do(http.MethodPut, "/notes", strings.NewReader("title=a&body=b"), ltok(t))
 	})
-	add("csp report with GET", func() *resp { return anon.get("/csp-report") })
-	add("api token with form content", func() *resp { return anon.postRaw("/api/token", form, "email=a&password=b") })
-	add("api notes invalid JSON escapes", func() *resp {
-		return anon.postRaw("/api/notes", "application/json", `{"title":"\ud800\udc00\ud800","body":"\x"}`, bearer("x"))
+	add("DELETE /account", func(t *testing.T) *resp { return logged.on(t).do(http.MethodDelete, "/account", nil, ltok(t)) })
+	add("revoke with junk id", func(t *testing.T) *resp {
+		return logged.on(t).postRaw("/account/sessions/%ff%fe/revoke", form, "", ltok(t))
 	})
-	add("bearer with control characters", func() *resp { return anon.get("/api/me", header("Authorization", "Bearer a\x01b")) })
-	add("bearer huge", func() *resp {
-		return anon.get("/api/me", header("Authorization", "Bearer "+strings.Repeat("a.", 20000)))
+	add("bad Origin syntax", func(t *testing.T) *resp {
+		return anon.on(t).postRaw("/login", form, "email=a&password=b", tok(anon, t), header("Origin", "http://[::1"), noHeader("Sec-Fetch-Site"))
 	})
-	add("bearer dots only", func() *resp { return anon.get("/api/me", bearer("..")) })
-	add("bearer bad base64", func() *resp { return anon.get("/api/me", bearer("e30.e30.@@@")) })
-	add("bearer JSON array header", func() *resp { return anon.get("/api/me", bearer("W10.W10.AA")) })
+	add("bad Sec-Fetch-Site", func(t *testing.T) *resp {
+		return anon.on(t).postRaw("/login", form, "email=a&password=b", tok(anon, t), header("Sec-Fetch-Site", "bogus-value"), noHeader("Origin"))
+	})
+	add("csp report with GET", func(t *testing.T) *resp { return anon.on(t).get("/csp-report") })
+	add("api token with form content", func(t *testing.T) *resp { return anon.on(t).postRaw("/api/token", form, "email=a&password=b") })
+	add("api notes invalid JSON escapes", func(t *testing.T) *resp {
+		return anon.on(t).postRaw("/api/notes", "application/json", `{"title":"\ud800\udc00\ud800","body":"\x"}`, bearer("x"))
+	})
+	add("bearer huge", func(t *testing.T) *resp {
+		return anon.on(t).get("/api/me", header("Authorization", "Bearer "+strings.Repeat("a.", 20000)))
+	})
+	add("bearer dots only", func(t *testing.T) *resp { return anon.on(t).get("/api/me", bearer("..")) })
+	add("bearer bad base64", func(t *testing.T) *resp { return anon.on(t).get("/api/me", bearer("e30.e30.@@@")) })
+	add("bearer JSON array header", func(t *testing.T) *resp { return anon.on(t).get("/api/me", bearer("W10.W10.AA")) })
 
 	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
-			r := tc.do()
+			r := tc.do(t)
 			if r.StatusCode >= 500 {
 				t.Errorf("%s: %s\n%.300s", r, r.Status, r.body)
 			}
@@ -164,6 +176,8 @@ func TestJunkNeverServerError(t *testing.T) {
 	// Raw protocol junk that net/http's client will not send.
 	raw := []struct{ name, req string }{
 		{"bare LF request", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"bearer with control characters", "GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\x01b\r\n\r\n"},
+		{"garbage session cookie", "GET /protected HTTP/1.1\r\nHost: x\r\nCookie: session=%%%%; __Host-session=\x01\x02\r\n\r\n"},
 		{"header without colon", "GET / HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n"},
 		{"invalid UTF-8 path", "GET /\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n"},
 		{"absolute-form to another host", "GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\n\r\n"},
