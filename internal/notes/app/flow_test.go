@@ -389,3 +389,63 @@ func TestRegisterDuplicateLooksLikeInvalid(t *testing.T) {
 		t.Errorf("taken and malformed emails give different pages:\n%s\n---\n%s", taken, malformed)
 	}
 }
+
+// TestBehindProxy: in production behind a TLS-terminating proxy, HSTS and
+// Secure cookies follow the trusted proxy's X-Forwarded-Proto; a client
+// forging it gets the HTTPS redirect (to -host) or a 400, never HSTS; the
+// load balancer's plain-HTTP health probe is answered.
+func TestBehindProxy(t *testing.T) {
+	newApp := func(extra ...string) http.Handler {
+		cfg, err := config.Parse(append([]string{"-env", "production", "-behind-proxy", "-store", "memory",
+			"-db", filepath.Join(t.TempDir(), "notes.db")}, extra...), nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := newTestApp(t, Deps{Config: cfg})
+		return a.Handler()
+	}
+	plain, withHost := newApp(), newApp("-host", "notes.example")
+	tests := []struct {
+		name       string
+		h          http.Handler
+		path       string
+		remote     string
+		proto      string
+		wantStatus int
+		wantLoc    string
+		wantHSTS   bool
+	}{
+		{"trusted proxy says https", plain, "/login", "127.0.0.1:5000", "https", 200, "", true},
+		{"trusted proxy says http", withHost, "/login", "127.0.0.1:5000", "http", 301, "https://notes.example/login", false},
+		{"untrusted client forges https", plain, "/login", "203.0.113.9:5000", "https", 400, "", false},
+		{"untrusted client forges https, -host set", withHost, "/login?x=1", "203.0.113.9:5000", "https", 301, "https://notes.example/login?x=1", false},
+		{"health probe over plain HTTP", plain, "/healthz", "10.1.2.3:5000", "", 200, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tt.path, nil)
+			req.RemoteAddr = tt.remote
+			req.Host = "notes.example"
+			if tt.proto != "" {
+				req.Header.Set("X-Forwarded-For", "198.51.100.7")
+				req.Header.Set("X-Forwarded-Proto", tt.proto)
+			}
+			rec := httptest.NewRecorder()
+			tt.h.ServeHTTP(rec, req)
+			if rec.Code != tt.wantStatus || rec.Header().Get("Location") != tt.wantLoc {
+				t.Fatalf("%d Location %q, want %d %q", rec.Code, rec.Header().Get("Location"), tt.wantStatus, tt.wantLoc)
+			}
+			if rec.Header().Get("X-Frame-Options") != "DENY" || rec.Header().Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("response without the security headers: %v", rec.Header())
+			}
+			if got := rec.Header().Get("Strict-Transport-Security") != ""; got != tt.wantHSTS {
+				t.Errorf("HSTS sent: %v, want %v", got, tt.wantHSTS)
+			}
+			for _, ck := range rec.Result().Cookies() {
+				if !ck.Secure || !strings.HasPrefix(ck.Name, "__Host-") {
+					t.Errorf("cookie %s: Secure %v, want a Secure __Host- cookie in production", ck.Name, ck.Secure)
+				}
+			}
+		})
+	}
+}

@@ -80,22 +80,28 @@ func (a *App) middleware() http.Handler {
 	return h
 }
 
-// probe answers health checks that reach the server over plain HTTP in
-// production (a load balancer probing the instance behind the TLS proxy)
-// directly, since the headers layer would redirect them to HTTPS. The
-// answer is a bare "ok" with headers that forbid sniffing, framing and
-// caching; every other plain-HTTP request still goes to the redirect.
+// probe handles plain-HTTP requests in production, which the headers
+// layer answers with a redirect to HTTPS (or a 400 without -host) before
+// setting its headers. It gives those answers a baseline of headers that
+// forbid sniffing, framing and caching, and it answers health checks that
+// reach the server over plain HTTP (a load balancer probing the instance
+// behind the TLS proxy) itself with a bare "ok".
 func (a *App) probe(next http.Handler) http.Handler {
 	if !a.cfg.IsProduction() {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) && !proxy.IsTLS(r) {
-			h := w.Header()
-			h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Referrer-Policy", "no-referrer")
+		if proxy.IsTLS(r) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			a.healthz(w, r)
 			return
 		}
