@@ -346,6 +346,9 @@ func TestAPIMe(t *testing.T) {
 		{"wrong typ (real key)", []reqOpt{bearer(encodeJWT(with(hdr, "typ", "JWT"), claims, realSign))}},
 		{"refresh token as access token", []reqOpt{bearer(p.Refresh)}},
 		{"oversized", []reqOpt{bearer(strings.Repeat("A", 20000))}},
+		{"valid token plus a second Authorization header", []reqOpt{func(r *http.Request) {
+			r.Header["Authorization"] = []string{"Bearer garbage", "Bearer " + p.Access}
+		}}},
 		{"token in the query string", nil},
 		{"session cookie instead of a token", nil},
 	}
@@ -359,6 +362,13 @@ func TestAPIMe(t *testing.T) {
 				r = browser.get("/api/me")
 			default:
 				r = c.get("/api/me", tc.opts...)
+			}
+			if tc.name == "valid token plus a second Authorization header" && r.StatusCode == http.StatusBadRequest {
+				// RFC 6750 §3.1: a malformed request is invalid_request, 400.
+				if wa := r.Header.Get("WWW-Authenticate"); !strings.HasPrefix(wa, "Bearer") {
+					t.Errorf("%s: WWW-Authenticate = %q, want a Bearer challenge", r, wa)
+				}
+				return
 			}
 			checkBearer401(t, r)
 		})

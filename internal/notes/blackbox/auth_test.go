@@ -242,6 +242,10 @@ func TestLoginRedirects(t *testing.T) {
 		{"JaVaScRiPt:alert(1)", "/"},
 		{"data:text/html,<script>alert(1)</script>", "/"},
 		{"evil.com", "/"},
+		{"/notes\r\nSet-Cookie: injected=1", "/"},
+		{"/notes\nLocation: https://evil.com", "/"},
+		{"/\u2215\u2215evil.com", "/"},
+		{"\u3002evil.com", "/"},
 	}
 	t.Run("logged-in visit to /login", func(t *testing.T) {
 		c := a.newClient(t)

@@ -126,6 +126,35 @@ func TestSessionHandleIsNotTheCookie(t *testing.T) {
 	}
 }
 
+// TestNoCookiesOnPublicEndpoints: endpoints that need no session do not
+// create one (no store growth from bots, no cookies on the API).
+func TestNoCookiesOnPublicEndpoints(t *testing.T) {
+	a := sharedApp(t)
+	c := a.newClient(t)
+	home := c.get("/")
+	var static string
+	for _, s := range scripts(home.html(t)) {
+		static, _ = attr(s, "src")
+	}
+	rows := []*resp{
+		home,
+		c.get("/healthz"),
+		c.get("/.well-known/jwks.json"),
+		c.postRaw("/csp-report", "application/csp-report", `{"csp-report":{"document-uri":"`+a.base+`/"}}`),
+		c.postJSON("/api/token", map[string]string{"email": newEmail("nocookie"), "password": newPassword()}),
+		c.get("/api/me"),
+		c.get("/no-such-page"),
+	}
+	if static != "" {
+		rows = append(rows, c.get(static))
+	}
+	for _, r := range rows {
+		if sc := r.Header.Values("Set-Cookie"); len(sc) > 0 {
+			t.Errorf("%s sets cookies for an anonymous visitor: %q", r, sc)
+		}
+	}
+}
+
 // TestCORS: no route lets another origin read responses with the user's
 // credentials.
 func TestCORS(t *testing.T) {

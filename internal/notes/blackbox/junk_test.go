@@ -115,6 +115,16 @@ func TestJunkNeverServerError(t *testing.T) {
 		add(p+" nested keys", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "email.a.b.c=1&title[a][b][c]=2", opt(t)) })
 		add(p+" huge field", func(t *testing.T) *resp { return c.on(t).postRaw(p, form, "email="+strings.Repeat("a", 3<<20), opt(t)) })
 	}
+	add("/login huge password", func(t *testing.T) *resp {
+		return anon.on(t).postRaw("/login", form, "email=a%40example.com&password="+strings.Repeat("p", 512<<10), tok(anon, t))
+	})
+	add("/api/token huge password", func(t *testing.T) *resp {
+		return anon.on(t).postJSON("/api/token", `{"email":"a@example.com","password":"`+strings.Repeat("p", 512<<10)+`"}`)
+	})
+	add("/register huge password", func(t *testing.T) *resp {
+		pw := strings.Repeat("p", 512<<10)
+		return anon.on(t).postRaw("/register", form, "email=huge%40example.com&password="+pw+"&password_confirm="+pw, tok(anon, t))
+	})
 	add("GET with huge query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=" + strings.Repeat("%2F", 5000)) })
 	add("GET with invalid UTF-8 query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=%ff%fe%00") })
 	add("GET with bad percent-encoding in query", func(t *testing.T) *resp { return anon.on(t).get("/login?next=%zz&%") })
@@ -170,6 +180,14 @@ func TestJunkNeverServerError(t *testing.T) {
 			if strings.Contains(r.body, "root:x:0:0") {
 				t.Errorf("%s: serves /etc/passwd", r)
 			}
+			if leak := internalsLeak(r.body); leak != "" {
+				t.Errorf("%s: the answer shows internals (%s): %.300s", r, leak, r.body)
+			}
+			for _, sc := range r.Header.Values("Set-Cookie") {
+				if strings.Contains(sc, "injected") {
+					t.Errorf("%s: header injection: Set-Cookie %q", r, sc)
+				}
+			}
 		})
 	}
 
@@ -199,6 +217,17 @@ func TestJunkNeverServerError(t *testing.T) {
 	if r := anon.get("/healthz"); r.StatusCode != http.StatusOK {
 		t.Errorf("after the junk: /healthz %s", r.Status)
 	}
+}
+
+// internalsLeak names a sign of a stack trace, source path or driver error
+// in a response body, or returns "".
+func internalsLeak(body string) string {
+	for _, s := range []string{"goroutine ", "panic:", "runtime error", ".go:", "sql: ", "sqlite", "SQLITE", "pq: ", "/home/", "/work/"} {
+		if strings.Contains(body, s) {
+			return s
+		}
+	}
+	return ""
 }
 
 // rawRequest writes req on a fresh connection and returns the status code
