@@ -80,3 +80,23 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
+
+// BenchmarkProtectedBare renders the same page with no middleware, as
+// bench/cmd/bareserver does: the baseline BenchmarkProtectedSQLite is
+// compared with.
+func BenchmarkProtectedBare(b *testing.B) {
+	tmpl, err := web.Parse()
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := &web.Page{Nonce: strings.Repeat("n", 22), CSRFToken: strings.Repeat("t", 86), User: &web.User{Email: "bench@example.com"}}
+		tmpl.Render(w, http.StatusOK, "protected", p)
+	})
+	req := localRequest("GET", "/protected", nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+	}
+}
