@@ -418,6 +418,13 @@ func TestLoginThrottle(t *testing.T) {
 				if r.StatusCode != http.StatusTooManyRequests {
 					t.Errorf("right password while throttled: %s, want 429 (the check must come before the hash)", r.Status)
 				}
+				// The delay is a delay, not a lockout: once it has passed
+				// the right password works.
+				if waitRetryAfter(t, r, 3) {
+					if r := cl.login(tc.target, ""); r.StatusCode != http.StatusSeeOther {
+						t.Errorf("right password after waiting Retry-After: %s, want 303", r.Status)
+					}
+				}
 			}
 		})
 	}

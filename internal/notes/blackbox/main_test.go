@@ -99,6 +99,9 @@ type appOptions struct {
 	// env replaces nothing; it is appended to the child's environment
 	// (after SECRET_KEY, so it can override it).
 	env []string
+	// productionPlain starts with -env production over plain HTTP (for
+	// -behind-proxy).
+	productionPlain bool
 	// noSecretKey leaves SECRET_KEY out of the environment.
 	noSecretKey bool
 }
@@ -197,6 +200,8 @@ func launch(opts appOptions) (*app, error) {
 		args = append(args, "-env", "production", "-tls-cert", certFile, "-tls-key", keyFile)
 		a.tlsConf = &tls.Config{RootCAs: pool}
 		scheme = "https"
+	} else if opts.productionPlain {
+		args = append(args, "-env", "production")
 	} else {
 		args = append(args, "-env", "dev")
 	}
@@ -283,14 +288,21 @@ func sharedApp(t *testing.T) *app {
 func (a *app) watch(t *testing.T) {
 	start := a.out.Len()
 	t.Cleanup(func() {
-		if !t.Failed() {
-			return
-		}
 		s := a.out.String()
 		if start > len(s) {
 			start = 0
 		}
 		s = s[start:]
+		// Whatever the answers looked like, a race or a recovered panic
+		// in the server during the test is a failure of the test.
+		for _, sign := range []string{"WARNING: DATA RACE", "handler panic", "panic:"} {
+			if strings.Contains(s, sign) {
+				t.Errorf("the server output shows %q during %s", sign, t.Name())
+			}
+		}
+		if !t.Failed() {
+			return
+		}
 		const max = 6000
 		if len(s) > max {
 			s = "..." + s[len(s)-max:]
