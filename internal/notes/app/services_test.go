@@ -152,3 +152,28 @@ func TestStartupUnreachableStore(t *testing.T) {
 		}
 	}
 }
+
+// TestStartupLocalStores runs the binary's Run with sessions in memory and
+// in a SQLite file of their own.
+func TestStartupLocalStores(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args func(dir string) []string
+	}{
+		{"-store memory", func(string) []string { return []string{"-store", "memory"} }},
+		{"-store sqlite, own file", func(dir string) []string {
+			return []string{"-store", "sqlite", "-store-url", filepath.Join(dir, "sessions.db")}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			isolateEnv(t, "SECRET_KEY="+strongKey)
+			dir := t.TempDir()
+			base, stderr, stop := start(t, append(tc.args(dir), "-db", filepath.Join(dir, "notes.db"),
+				"-secrets-file", filepath.Join(dir, "none.age"))...)
+			loginFlow(t, base)
+			if code := stop(); code != 0 {
+				t.Fatalf("exit code %d:\n%s", code, stderr)
+			}
+		})
+	}
+}
