@@ -187,6 +187,9 @@ func TestPasswordChange(t *testing.T) {
 	if r := a.apiClient(t).refresh(apiPair.Refresh); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("an API refresh token issued before the password change still works: %s, want 401", r.Status)
 	}
+	if r := a.apiClient(t).get("/api/me", bearer(apiPair.Access)); r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("an API access token issued before the password change still works: %s, want 401", r.Status)
+	}
 	a.newClient(t).mustLogin(user{u.email, newPw})
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 )
@@ -38,9 +39,14 @@ func TestRegister(t *testing.T) {
 	t.Run("ok", func(t *testing.T) {
 		c := a.newClient(t)
 		email, pw := newEmail("reg"), newPassword()
-		r := c.postWithToken("/register", "/register", url.Values{"email": {email}, "password": {pw}, "password_confirm": {pw}})
+		tok := c.token("/register")
+		before := c.sessionCookie()
+		r := c.post("/register", url.Values{"email": {email}, "password": {pw}, "password_confirm": {pw}, "csrf_token": {tok}})
 		if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 			t.Fatalf("register: %s Location %q, want 303 to /", r.Status, r.Header.Get("Location"))
+		}
+		if after := c.sessionCookie(); before != nil && after != nil && before.Value == after.Value {
+			t.Errorf("the session id did not change when registration logged the user in (fixation)")
 		}
 		p := c.get("/protected")
 		if p.StatusCode != http.StatusOK || !strings.Contains(textOf(p.html(t)), email) {
@@ -430,6 +436,27 @@ func TestLoginThrottle(t *testing.T) {
 	}
 }
 
+// checkCookieDeleted asserts that r deletes cookie name (with the
+// __Host- prefix when secure) repeating the attributes it was set with:
+// browsers ignore a deletion of a __Host- cookie without Secure and Path=/.
+func checkCookieDeleted(t *testing.T, r *resp, name string, secure bool) {
+	t.Helper()
+	if secure {
+		name = "__Host-" + name
+	}
+	for _, ck := range r.Cookies() {
+		if ck.Name != name {
+			continue
+		}
+		if ck.MaxAge >= 0 && (ck.Expires.IsZero() || ck.Expires.After(time.Now())) {
+			t.Errorf("%s: Set-Cookie %s does not expire the cookie", r, name)
+		}
+		checkCookie(t, r, ck, secure)
+		return
+	}
+	t.Errorf("%s: no Set-Cookie deleting %s (Set-Cookie: %q)", r, name, r.Header.Values("Set-Cookie"))
+}
+
 func checkRetryAfter(t *testing.T, r *resp) {
 	t.Helper()
 	ra := r.Header.Get("Retry-After")
@@ -456,6 +483,7 @@ func TestLogout(t *testing.T) {
 	if r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 		t.Fatalf("POST /logout: %s Location %q, want 303 to /", r.Status, r.Header.Get("Location"))
 	}
+	checkCookieDeleted(t, r, "session", false)
 	if c.loggedIn() {
 		t.Errorf("still logged in after logout")
 	}

@@ -405,4 +405,19 @@ func TestProductionOverTLS(t *testing.T) {
 	if p := c2.get("/protected"); !strings.Contains(strings.ToLower(p.Header.Get("Cache-Control")), "no-store") {
 		t.Errorf("GET /protected over TLS: Cache-Control = %q, want no-store", p.Header.Get("Cache-Control"))
 	}
+
+	// The origin check knows the scheme: http://host is another origin.
+	host := strings.TrimPrefix(a.base, "https://")
+	if r := c2.postWithToken("/notes", "/notes", url.Values{"title": {"t"}, "body": {"b"}}, header("Origin", "http://"+host), noHeader("Sec-Fetch-Site")); r.StatusCode != http.StatusForbidden {
+		t.Errorf("over TLS, a post with Origin http://%s: %s, want 403", host, r.Status)
+	}
+
+	// Logout deletes the __Host- cookies with the attributes they were
+	// set with, or browsers keep them.
+	lo := c2.postWithToken("/protected", "/logout", nil)
+	if lo.StatusCode != http.StatusSeeOther {
+		t.Fatalf("logout over TLS: %s", lo.Status)
+	}
+	checkCookieDeleted(t, lo, "session", true)
+	checkCookieDeleted(t, lo, "remember", true)
 }
