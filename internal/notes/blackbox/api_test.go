@@ -271,6 +271,9 @@ func TestAPIMe(t *testing.T) {
 	if m := r.json(t); m["email"] != u.email {
 		t.Errorf("/api/me = %v, want email %s", m, u.email)
 	}
+	if cc := r.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+		t.Errorf("/api/me: Cache-Control = %q, want no-store (personal data)", cc)
+	}
 
 	hdr, claims := jwtParts(t, p.Access)
 	jwks := a.newClient(t).get("/.well-known/jwks.json").json(t)
@@ -441,6 +444,9 @@ func TestAPINotes(t *testing.T) {
 	list := c.get("/api/notes", bearer(tok))
 	if list.StatusCode != http.StatusOK || !strings.Contains(list.body, title) {
 		t.Fatalf("GET /api/notes: %s, want 200 listing %q\n%.400s", list.Status, title, list.body)
+	}
+	if cc := list.Header.Get("Cache-Control"); !strings.Contains(cc, "no-store") && !strings.Contains(cc, "private") {
+		t.Errorf("GET /api/notes: Cache-Control = %q, want no-store (personal data)", cc)
 	}
 	for _, bad := range []string{"<script", "onerror"} {
 		if strings.Contains(list.body, bad) || strings.Contains(list.body, strings.ReplaceAll(bad, "<", `\u003c`)) {

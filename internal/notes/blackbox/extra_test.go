@@ -5,9 +5,11 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestLoginThrottleConcurrentBurst: a burst of parallel guesses cannot
@@ -255,4 +257,44 @@ func TestDevGeneratesSecrets(t *testing.T) {
 	if out := a.out.String(); !strings.Contains(strings.ToUpper(out), "DEV") || !strings.Contains(out, "SECRET_KEY") {
 		t.Errorf("no loud dev-mode warning about the generated SECRET_KEY in the output")
 	}
+}
+
+// TestLoginTimingParity: a login for an unknown account costs about as
+// much as a wrong password for a real one (a dummy hash), so response
+// time does not tell who has an account. Medians of interleaved tries on
+// fresh accounts (one failure each, below every throttle).
+func TestLoginTimingParity(t *testing.T) {
+	a := startApp(t, appOptions{})
+	const n = 9
+	users := make([]user, n)
+	for i := range users {
+		_, users[i] = a.newUser(t, "timing")
+	}
+	c := a.newClient(t)
+	tok := c.token("/login")
+	try := func(email string) time.Duration {
+		start := time.Now()
+		r := c.post("/login", url.Values{"email": {email}, "password": {newPassword()}, "csrf_token": {tok}})
+		d := time.Since(start)
+		if r.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("login %s: %s, want 401", email, r.Status)
+		}
+		return d
+	}
+	var unknown, wrong []time.Duration
+	for i := 0; i < n; i++ {
+		unknown = append(unknown, try(newEmail("nobody")))
+		wrong = append(wrong, try(users[i].email))
+	}
+	mu, mw := median(unknown), median(wrong)
+	t.Logf("median login time: unknown account %v, wrong password %v", mu, mw)
+	if mu*2 < mw {
+		t.Errorf("an unknown account answers in %v, a wrong password in %v: timing reveals which accounts exist", mu, mw)
+	}
+}
+
+func median(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
 }
