@@ -17,7 +17,7 @@ import (
 	"github.com/rampartgo/rampart/secrets"
 )
 
-func newTestApp(t *testing.T, d Deps) (*App, store.Store) {
+func newTestApp(t testing.TB, d Deps) (*App, store.Store) {
 	t.Helper()
 	st, err := store.OpenSQLite(t.Context(), filepath.Join(t.TempDir(), "notes.db"))
 	if err != nil {

@@ -21,7 +21,7 @@ import (
 
 // testServer serves a whole app (memory stores, cheap hashes) in dev mode
 // over plain HTTP on loopback, or in production mode over TLS.
-func testServer(t *testing.T, production bool) *httptest.Server {
+func testServer(t testing.TB, production bool) *httptest.Server {
 	t.Helper()
 	args := []string{"-db", filepath.Join(t.TempDir(), "notes.db"), "-store", "memory"}
 	if production {
@@ -55,17 +55,17 @@ func testServer(t *testing.T, production bool) *httptest.Server {
 // browser is one user agent with its own cookie jar that does not follow
 // redirects and sends what browsers send with same-origin form posts.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	base string // scheme://host:port
 	hc   *http.Client
 	last string // body of the last response
 }
 
-func newBrowser(t *testing.T, srv *httptest.Server) *browser {
+func newBrowser(t testing.TB, srv *httptest.Server) *browser {
 	return newBrowserAt(t, srv.URL, srv.Client())
 }
 
-func newBrowserAt(t *testing.T, base string, hc *http.Client) *browser {
+func newBrowserAt(t testing.TB, base string, hc *http.Client) *browser {
 	jar, _ := cookiejar.New(nil)
 	c := *hc
 	c.Jar = jar
