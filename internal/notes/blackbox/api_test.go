@@ -136,6 +136,7 @@ func TestAPIToken(t *testing.T) {
 // TestAPITokenThrottle: repeated failures on /api/token give 429 with
 // Retry-After, like the HTML login. Own instance: own failure budget.
 func TestAPITokenThrottle(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
 	_, u := a.newUser(t, "api-throttle")
 	c := a.apiClient(t)

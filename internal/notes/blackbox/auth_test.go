@@ -393,6 +393,7 @@ func TestLoginBadCredentials(t *testing.T) {
 // account that does not exist (else throttling enumerates accounts).
 // Its own instance keeps the failures out of the shared one's budget.
 func TestLoginThrottle(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
 	c, u := a.newUser(t, "throttle")
 	_ = c

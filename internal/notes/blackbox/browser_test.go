@@ -105,6 +105,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 // (with a validation error first), log out, log in, create a note. Every
 // page must run its own script and report no CSP violation.
 func TestBrowser(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	chromium := findChromium()
 	if chromium == "" {
 		if os.Getenv(browserEnv) != "" {

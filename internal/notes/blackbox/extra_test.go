@@ -15,6 +15,7 @@ import (
 // TestLoginThrottleConcurrentBurst: a burst of parallel guesses cannot
 // slip past the limit while the failure count is still low.
 func TestLoginThrottleConcurrentBurst(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
 	_, u := a.newUser(t, "burst")
 	const n = 20
@@ -189,6 +190,7 @@ func TestCORS(t *testing.T) {
 // the server's output holds no password, token, cookie value or the
 // SECRET_KEY.
 func TestSecretsNeverLogged(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
 	var secrets []string
 	keep := func(s ...string) { secrets = append(secrets, s...) }
@@ -240,6 +242,7 @@ func TestSecretsNeverLogged(t *testing.T) {
 // generates one into the secrets file, with a loud warning and a master
 // key only its owner can read.
 func TestDevGeneratesSecrets(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{noSecretKey: true})
 	if r := a.newClient(t).get("/healthz"); r.StatusCode != http.StatusOK {
 		t.Fatalf("/healthz: %s", r.Status)

@@ -358,6 +358,7 @@ func checkCookie(t *testing.T, r *resp, ck *http.Cookie, secure bool) {
 // TestProductionOverTLS starts notes in production mode with a self-signed
 // certificate: HSTS, Secure __Host- cookies, and the whole header set.
 func TestProductionOverTLS(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{production: true})
 	c := a.newClient(t)
 	home := c.get("/")

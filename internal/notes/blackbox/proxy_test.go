@@ -15,6 +15,7 @@ import (
 // page: it is redirected to HTTPS on the configured host or refused, never
 // sent to a host the request named.
 func TestBehindProxy(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	check := func(t *testing.T, a *app, opts []reqOpt, wantServed bool) {
 		t.Helper()
 		c := a.newClient(t)
@@ -68,6 +69,7 @@ func TestBehindProxy(t *testing.T) {
 // throttled (password spraying), while a user who logged in from that
 // network before is not locked out by the sprayer.
 func TestLoginThrottleSpraying(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
 	regular, u := a.newUser(t, "regular")
 	_ = regular

@@ -33,6 +33,7 @@ func TestHomePublic(t *testing.T) {
 // with a clear line naming the problem and never the secret's value, when
 // SECRET_KEY is missing, weak or a placeholder, or when there is no TLS.
 func TestProductionRefusesToStart(t *testing.T) {
+	t.Parallel() // its own instance: runs beside the others
 	dir := t.TempDir()
 	certFile, keyFile, _, err := selfSignedCert(dir)
 	if err != nil {
