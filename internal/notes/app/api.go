@@ -40,7 +40,7 @@ func (a *App) bindJSON(w http.ResponseWriter, r *http.Request, dst any) bool {
 		jsonError(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
 		return false
 	}
-	if err := a.apiForms.Bind(r, dst); err != nil {
+	if err := a.forms.Bind(r, dst); err != nil {
 		status := form.Status(err)
 		msg := "malformed request"
 		var re *form.RequestError
@@ -196,7 +196,7 @@ func (a *App) apiCreateNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var f noteForm
-	if err := a.apiForms.Bind(r, &f); err != nil {
+	if err := a.forms.Bind(r, &f); err != nil {
 		if form.Status(err) >= 500 {
 			a.apiUnavailable(w, r, "api notes: reading the request failed", err)
 			return

@@ -95,7 +95,6 @@ type App struct {
 	limiter   *throttle.Limiter
 	passwords *password.Hasher
 	forms     *form.Binder
-	apiForms  *form.Binder
 
 	nonce       func(*http.Request) string
 	csrfToken   func(*http.Request) string
@@ -155,7 +154,6 @@ func New(d Deps) *App {
 	a.headers = headers.New(hc)
 	a.tokens = token.New(a.keys, d.TokenStore, token.Config{Issuer: tokenIssuer, Audience: tokenAudience, Logger: a.log})
 	a.forms = form.New(form.Config{Logger: a.log})
-	a.apiForms = form.New(form.Config{Logger: a.log})
 
 	if a.nonce == nil {
 		a.nonce = headers.Nonce
