@@ -56,7 +56,7 @@ func below500(s int) bool        { return s < 500 }
 // routes get a 4xx (or a normal answer), never a 5xx. Requests carry a
 // valid CSRF token in the header so that they reach the body parsers.
 func TestJunkNeverServerError(t *testing.T) {
-	t.Parallel()                   // its own instance: runs beside the others
+	t.Parallel()
 	a := startApp(t, appOptions{}) // its own instance: junk must not disturb others
 	logged, _ := a.newUser(t, "junk")
 	anon := a.newClient(t)
