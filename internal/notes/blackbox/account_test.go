@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html/atom"
 )
 
 var revokeAction = regexp.MustCompile(`^/account/sessions/([^/]+)/revoke$`)
@@ -72,6 +74,15 @@ func TestAccountSessions(t *testing.T) {
 	}
 	if third == "" || len(after) != len(before)+1 {
 		t.Fatalf("after a third login /account lists %d sessions (was %d); cannot find the new one", len(after), len(before))
+	}
+	if g := c1.get("/account/sessions/" + third + "/revoke"); g.StatusCode < 400 {
+		t.Errorf("GET of a revoke URL: %s, want 405 (a link must not revoke)", g.Status)
+	}
+	if !c3.loggedIn() {
+		t.Fatalf("a GET of the revoke URL ended the session")
+	}
+	if n := len(findAll(page.html(t), byTag(atom.Time))); n < len(after) {
+		t.Errorf("/account shows %d last-seen times for %d sessions", n, len(after))
 	}
 	r := c1.submit(page, after[third], nil)
 	if r.StatusCode >= 400 {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // csrfTarget is one unsafe request ready to send: who sends it, where,
@@ -192,6 +193,29 @@ func TestCSRF(t *testing.T) {
 				})
 			}
 		})
+	}
+}
+
+// TestCSRFRejectionLogged: a rejection is a malicious_csrf security event
+// with its reason in the server log (the client gets only a short reason).
+func TestCSRFRejectionLogged(t *testing.T) {
+	a := sharedApp(t)
+	c := a.newClient(t)
+	c.token("/login")
+	mark := a.out.Len()
+	r := c.post("/login", url.Values{"email": {"x@example.com"}, "password": {"y"}}, crossSite())
+	if r.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-site login post: %s, want 403", r.Status)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !strings.Contains(a.out.String()[mark:], "malicious_csrf") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no malicious_csrf event in the server log after a 403")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if strings.Contains(r.body, "Sec-Fetch-Site") || len(r.body) > 300 {
+		t.Logf("403 body: %q", r.body)
 	}
 }
 

@@ -253,7 +253,7 @@ func TestDevGeneratesSecrets(t *testing.T) {
 			t.Errorf("dev mode without SECRET_KEY did not create %s: %v", name, err)
 			continue
 		}
-		if name == "master.key" && fi.Mode().Perm()&0o077 != 0 {
+		if fi.Mode().Perm()&0o077 != 0 {
 			t.Errorf("%s has mode %v, want 0600", name, fi.Mode().Perm())
 		}
 	}

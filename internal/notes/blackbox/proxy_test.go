@@ -33,6 +33,7 @@ func TestBehindProxy(t *testing.T) {
 		if r.StatusCode == http.StatusOK {
 			t.Errorf("%s: a page is served over plain HTTP in production", r)
 		}
+		checkSecurityHeaders(t, r)
 		if hsts != "" {
 			t.Errorf("%s: HSTS %q on a plain-HTTP answer (the forwarded scheme was believed)", r, hsts)
 		}
