@@ -233,4 +233,68 @@ func TestPasswordChangeNeedsFreshLogin(t *testing.T) {
 		t.Errorf("password change from a remembered (not fresh) session: %s Location %q, want 303 to /login?next=...", r.Status, r.Header.Get("Location"))
 	}
 	a.newClient(t).mustLogin(u) // unchanged
+
+	// Logging in again (where the redirect points) makes the session
+	// fresh: the change then goes through.
+	if r := stale.login(u, ""); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("re-login: %s", r.Status)
+	}
+	if r := stale.changePassword(u.password, newPw, newPw); r.StatusCode != http.StatusSeeOther || strings.HasPrefix(r.Header.Get("Location"), "/login") {
+		t.Errorf("password change right after a password login: %s Location %q, want 303 (not to /login)", r.Status, r.Header.Get("Location"))
+	}
+}
+
+// TestRevokeEndsRememberMe: revoking a device's session on /account also
+// ends its remember-me login; otherwise the device is back on its next
+// request.
+func TestRevokeEndsRememberMe(t *testing.T) {
+	a := sharedApp(t)
+	c1, u := a.newUser(t, "revoke-remember")
+	before := revokeForms(t, c1.get("/account"))
+	dev := a.newClient(t)
+	if r := dev.login(u, "", "remember", "on"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with remember: %s", r.Status)
+	}
+	page := c1.get("/account")
+	var id string
+	for k := range revokeForms(t, page) {
+		if _, ok := before[k]; !ok {
+			id = k
+		}
+	}
+	if id == "" {
+		t.Fatal("cannot find the remembered device's session on /account")
+	}
+	if r := c1.submit(page, revokeForms(t, page)[id], nil); r.StatusCode >= 400 {
+		t.Fatalf("revoke: %s", r.Status)
+	}
+	if dev.loggedIn() {
+		t.Errorf("the revoked device is logged in again through its remember-me cookie")
+	}
+}
+
+// TestRememberMeTokenSingleUse: a remember-me cookie copied before its
+// owner used it is dead once the owner has used it (rotation on use).
+func TestRememberMeTokenSingleUse(t *testing.T) {
+	a := sharedApp(t)
+	_, u := a.newUser(t, "remember-once")
+	c := a.newClient(t)
+	if r := c.login(u, "", "remember", "on"); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login with remember: %s", r.Status)
+	}
+	sess := c.sessionCookie()
+	base, _ := url.Parse(a.base + "/")
+	owner, thief := a.newClient(t), a.newClient(t)
+	for _, ck := range c.hc.Jar.Cookies(base) {
+		if ck.Name != sess.Name {
+			owner.setCookie(ck)
+			thief.setCookie(ck)
+		}
+	}
+	if !owner.loggedIn() {
+		t.Fatal("the remember-me cookie does not log in")
+	}
+	if thief.loggedIn() {
+		t.Errorf("a copy of an already used remember-me cookie still logs in")
+	}
 }
