@@ -313,6 +313,17 @@ func TestLoginFixation(t *testing.T) {
 		}
 	})
 
+	t.Run("logging in as another user", func(t *testing.T) {
+		_, other := a.newUser(t, "fix-other")
+		c := a.newClient(t)
+		c.mustLogin(u)
+		first := c.cloneCookies(t)
+		c.mustLogin(other)
+		if first.loggedIn() {
+			t.Errorf("the first user's session id still works after the browser logged in as someone else")
+		}
+	})
+
 	t.Run("attacker-planted cookie", func(t *testing.T) {
 		c := a.newClient(t)
 		planted := "attacker-chosen-" + randHex(16)
@@ -424,6 +435,14 @@ func TestLoginThrottle(t *testing.T) {
 				r := cl.login(tc.target, "")
 				if r.StatusCode != http.StatusTooManyRequests {
 					t.Errorf("right password while throttled: %s, want 429 (the check must come before the hash)", r.Status)
+				}
+				for _, variant := range []string{strings.ToUpper(tc.target.email), " " + tc.target.email + " "} {
+					if v := cl.login(user{variant, newPassword()}, ""); v.StatusCode != http.StatusTooManyRequests {
+						t.Errorf("while throttled, the same account spelled %q: %s, want 429", variant, v.Status)
+					}
+				}
+				if v := cl.apiToken(user{tc.target.email, newPassword()}); v.StatusCode != http.StatusTooManyRequests {
+					t.Errorf("while the HTML login is throttled, /api/token for the same account: %s, want 429 (one failure count per account)", v.Status)
 				}
 				// The delay is a delay, not a lockout: once it has passed
 				// the right password works.
