@@ -14,7 +14,7 @@ const (
 	// served from memory: the longest this process takes to notice that
 	// another process sharing the SQLite file deleted a session.
 	sessionCacheTTL = time.Second
-	sessionCacheMax = 100000
+	sessionCacheMax = 20000
 )
 
 // sessionCache is a read-through cache in front of the SQLite session
@@ -70,7 +70,8 @@ func (c *sessionCache) Find(ctx context.Context, h session.Hash) (*session.Recor
 	return rec, nil
 }
 
-// store caches rec; c.mu is held.
+// store caches rec; c.mu is held. A full cache is emptied: crude, but
+// bounded, and the sessions in use come back on their next read.
 func (c *sessionCache) store(rec *session.Record, now time.Time) {
 	if len(c.recs) >= sessionCacheMax {
 		clear(c.recs)
@@ -85,16 +86,13 @@ func (c *sessionCache) forget(h session.Hash) {
 	c.mu.Unlock()
 }
 
-// Insert implements session.Store.
+// Insert implements session.Store. New sessions are not cached: most are
+// an anonymous visitor's (a CSRF token for the login form) that may never
+// come back, and a flood of them must not evict the sessions in use. The
+// first read caches the ones that are used.
 func (c *sessionCache) Insert(ctx context.Context, rec *session.Record) error {
-	if err := c.inner.Insert(ctx, rec); err != nil {
-		c.forget(rec.Hash)
-		return err
-	}
-	c.mu.Lock()
-	c.store(rec, time.Now())
-	c.mu.Unlock()
-	return nil
+	c.forget(rec.Hash)
+	return c.inner.Insert(ctx, rec)
 }
 
 // Update implements session.Store. A failed update (a conflict, a
