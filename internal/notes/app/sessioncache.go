@@ -73,6 +73,9 @@ func (c *sessionCache) Find(ctx context.Context, h session.Hash) (*session.Recor
 // store caches rec; c.mu is held. A full cache is emptied: crude, but
 // bounded, and the sessions in use come back on their next read.
 func (c *sessionCache) store(rec *session.Record, now time.Time) {
+	if e, ok := c.recs[rec.Hash]; ok && e.rec.Version > rec.Version {
+		return // a read that an update of this process overtook
+	}
 	if len(c.recs) >= sessionCacheMax {
 		clear(c.recs)
 	}
