@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,29 @@ func TestCSPReport(t *testing.T) {
 				t.Errorf("%s: %s, want %s\n%.200s", r, r.Status, tc.desc, r.body)
 			}
 		})
+	}
+}
+
+// TestCSPReportFloodBounded: a flood of reports (anyone can send them)
+// does not become a flood of log lines.
+func TestCSPReportFloodBounded(t *testing.T) {
+	a := sharedApp(t)
+	c := a.newClient(t)
+	mark := a.out.Len()
+	const n = 300
+	for i := 0; i < n; i++ {
+		body := `{"csp-report":{"document-uri":"` + a.base + `/","violated-directive":"script-src","blocked-uri":"https://evil.example/` + strconv.Itoa(i) + `"}}`
+		if r := c.postRaw("/csp-report", "application/csp-report", body); r.StatusCode != http.StatusNoContent {
+			t.Fatalf("report %d: %s, want 204", i, r.Status)
+		}
+	}
+	logged := strings.Count(a.out.String()[mark:], "csp_violation")
+	t.Logf("%d reports, %d logged", n, logged)
+	if logged == 0 {
+		t.Errorf("no report was logged at all")
+	}
+	if logged > n/3 {
+		t.Errorf("%d of %d flooded reports were logged: report logging is not rate-limited", logged, n)
 	}
 }
 
