@@ -86,6 +86,14 @@ func TestAPIToken(t *testing.T) {
 	for _, ck := range r.Cookies() {
 		t.Errorf("the token endpoint sets cookie %s: the API must not use cookies", ck.Name)
 	}
+	if p.Access != "" {
+		_, claims := jwtParts(t, p.Access)
+		exp, _ := claims["exp"].(float64)
+		iat, _ := claims["iat"].(float64)
+		if d := exp - iat - p.ExpiresIn; d < -5 || d > 5 {
+			t.Errorf("expires_in %v does not match the token's exp-iat %v", p.ExpiresIn, exp-iat)
+		}
+	}
 
 	unknown := c.apiToken(user{newEmail("ghost-api"), newPassword()})
 	wrong := c.apiToken(user{u.email, newPassword()})
@@ -478,6 +486,8 @@ func TestAPINotes(t *testing.T) {
 	}
 
 	checkBearer401(t, c.get("/api/notes"))
+	browser, _ := a.newUser(t, "apinotes-cookie")
+	checkBearer401(t, browser.postJSON("/api/notes", map[string]string{"title": "via cookie", "body": "b"}))
 	checkBearer401(t, c.postJSON("/api/notes", map[string]string{"title": "t", "body": "b"}))
 
 	for _, tc := range []struct {

@@ -234,6 +234,25 @@ func TestCSRFRejectionLogged(t *testing.T) {
 	}
 }
 
+// TestBearerDoesNotBypassCSRF: an HTML route is not opened to a request
+// that brings a bearer token and no session or CSRF token.
+func TestBearerDoesNotBypassCSRF(t *testing.T) {
+	a := sharedApp(t)
+	_, u := a.newUser(t, "bearer-html")
+	tok := a.apiClient(t).mustAPIToken(u).Access
+	c := a.newClient(t)
+	r := c.post("/notes", url.Values{"title": {"via bearer"}, "body": {"b"}}, bearer(tok))
+	if r.StatusCode != http.StatusForbidden && r.StatusCode != http.StatusSeeOther && r.StatusCode != http.StatusUnauthorized {
+		t.Errorf("POST /notes with only a bearer token: %s, want 403 (or a redirect to login)", r.Status)
+	}
+	if r.StatusCode == http.StatusSeeOther && r.Header.Get("Location") == "/notes" {
+		t.Errorf("POST /notes with only a bearer token created a note")
+	}
+	if g := c.get("/protected", bearer(tok)); g.StatusCode == http.StatusOK {
+		t.Errorf("GET /protected with only a bearer token: 200; HTML pages must use the session")
+	}
+}
+
 // TestCSRFTokenRotatesAtLogin: a token issued before login no longer works
 // after it, and a token from before logout is dead after it.
 func TestCSRFTokenRotatesAtLogin(t *testing.T) {
