@@ -72,8 +72,7 @@ func TestBehindProxy(t *testing.T) {
 func TestLoginThrottleSpraying(t *testing.T) {
 	t.Parallel() // its own instance: runs beside the others
 	a := startApp(t, appOptions{})
-	regular, u := a.newUser(t, "regular")
-	_ = regular
+	_, u := a.newUser(t, "regular")
 	a.newClient(t).mustLogin(u) // this network is now known for u
 	sprayer := a.newClient(t)
 	tok := sprayer.token("/login")
