@@ -69,7 +69,13 @@ func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 		a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such session.")
 		return
 	}
-	err := a.sessions.Revoke(r.Context(), uid, id)
+	ctx := r.Context()
+	sel, err := a.rememberSelectorOf(ctx, uid, id)
+	if err != nil {
+		a.unavailable(w, r, "account: listing sessions failed", err)
+		return
+	}
+	err = a.sessions.Revoke(ctx, uid, id)
 	switch {
 	case errors.Is(err, session.ErrNotFound):
 		a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such session.")
@@ -77,6 +83,14 @@ func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		a.unavailable(w, r, "account: revoking a session failed", err)
 		return
+	}
+	// The device's remember-me token goes with its session, or its cookie
+	// would log it straight back in.
+	if sel != "" {
+		if err := a.remember.Delete(ctx, sel); err != nil {
+			a.unavailable(w, r, "account: revoking the device's remember-me token failed", err)
+			return
+		}
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }

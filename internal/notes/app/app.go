@@ -86,15 +86,18 @@ type App struct {
 	tmpl  *web.Templates
 	keys  *keys.Ring
 
-	users     *userCache
-	sessions  *session.Manager
-	auth      *auth.Manager
-	csrf      *csrf.Protection
-	headers   *headers.Middleware
-	tokens    *token.Manager
-	limiter   *throttle.Limiter
-	passwords *password.Hasher
-	forms     *form.Binder
+	users          *userCache
+	sessionStore   session.Store
+	remember       auth.RememberStore
+	rememberCookie string
+	sessions       *session.Manager
+	auth           *auth.Manager
+	csrf           *csrf.Protection
+	headers        *headers.Middleware
+	tokens         *token.Manager
+	limiter        *throttle.Limiter
+	passwords      *password.Hasher
+	forms          *form.Binder
 
 	nonce       func(*http.Request) string
 	csrfToken   func(*http.Request) string
@@ -133,6 +136,7 @@ func New(d Deps) *App {
 	insecureDev := !a.cfg.IsProduction() && !a.cfg.ServeTLS()
 
 	a.users = newUserCache(a.store)
+	a.sessionStore, a.remember, a.rememberCookie = d.SessionStore, d.RememberStore, rememberCookieName(insecureDev)
 	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
 	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
 	a.auth = auth.NewManager(auth.Config{

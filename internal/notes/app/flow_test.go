@@ -243,6 +243,7 @@ func TestCSRFAndHeaders(t *testing.T) {
 		{"cross-site", func() string { return b.token("/notes") }, []func(*http.Request){with("Origin", "https://evil.example"), with("Sec-Fetch-Site", "cross-site")}, 403},
 		{"Origin with userinfo", func() string { return b.token("/notes") }, []func(*http.Request){without("Sec-Fetch-Site"), with("Origin", "http://evil@"+strings.TrimPrefix(srv.URL, "http://"))}, 403},
 		{"Origin null", func() string { return b.token("/notes") }, []func(*http.Request){without("Sec-Fetch-Site"), with("Origin", "null")}, 403},
+		{"two Sec-Fetch-Site headers", func() string { return b.token("/notes") }, []func(*http.Request){func(r *http.Request) { r.Header.Add("Sec-Fetch-Site", "cross-site") }}, 403},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,5 +448,47 @@ func TestBehindProxy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRevokeEndsRememberMe: revoking a remembered device's session also
+// revokes its remember-me token, and only that one.
+func TestRevokeEndsRememberMe(t *testing.T) {
+	srv := testServer(t, false)
+	alice := newBrowser(t, srv)
+	alice.submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
+	login := func() (*browser, string) {
+		b := newBrowser(t, srv)
+		alice.get("/account")
+		old := alice.last
+		expect(t, "login with remember", b.submit("/login", "/login", url.Values{"email": {aliceEmail}, "password": {alicePass}, "remember": {"1"}}), 303, "/")
+		alice.get("/account")
+		for _, m := range regexp.MustCompile(`/account/sessions/([^/"]+)/revoke`).FindAllStringSubmatch(alice.last, -1) {
+			if !strings.Contains(old, m[1]) {
+				return b, m[1]
+			}
+		}
+		t.Fatal("no new session on /account")
+		return nil, ""
+	}
+	// onlyRemember is a browser holding b's cookies but the session.
+	onlyRemember := func(b *browser) *browser {
+		n := newBrowser(t, srv)
+		u, _ := url.Parse(srv.URL)
+		for _, ck := range b.hc.Jar.Cookies(u) {
+			if ck.Name != "session" {
+				n.hc.Jar.SetCookies(u, []*http.Cookie{ck})
+			}
+		}
+		return n
+	}
+	phone, phoneID := login()
+	laptop, _ := login()
+	expect(t, "revoke", alice.submit("/account", "/account/sessions/"+phoneID+"/revoke", nil), 303, "/account")
+	if phone.loggedIn() {
+		t.Error("the revoked phone is logged in again through its remember-me cookie")
+	}
+	if !onlyRemember(laptop).loggedIn() {
+		t.Error("revoking the phone ended the laptop's remember-me token")
 	}
 }

@@ -223,6 +223,9 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, r, "login: starting the session failed", err)
 		return
 	}
+	if f.Remember {
+		a.recordIssuedRemember(w, r)
+	}
 	next, ok := redirect.SafeNext(f.Next)
 	if !ok {
 		next = "/"

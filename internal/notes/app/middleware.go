@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/rampartgo/rampart/csrf"
+	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/headers"
 	"github.com/rampartgo/rampart/proxy"
 )
 
@@ -27,9 +29,10 @@ const (
 //     ignored.
 //  3. logRequests: one debug-level line per request, with the real client
 //     IP (free when debug logging is off).
-//  4. headers: the security headers and a fresh CSP nonce on every
-//     response, HSTS over TLS, the redirect of plain HTTP to HTTPS (dev
-//     mode serves plain HTTP to localhost only).
+//  4. plainHTTP and headers: the security headers and a fresh CSP nonce
+//     on every response, HSTS over TLS, the redirect of plain HTTP to
+//     HTTPS (dev mode serves plain HTTP to localhost only), with a
+//     baseline of headers on the redirects too.
 //  5. a split by path:
 //     - /api/: the JSON API. Bearer tokens only: it is mounted outside the
 //     session and CSRF layers, so a cookie never authenticates an API
@@ -37,12 +40,13 @@ const (
 //     - /static/, /healthz, /csp-report, /.well-known/jwks.json: public
 //     resources that need no session (browsers send CSP reports without
 //     a CSRF token).
-//     - everything else, the HTML pages: session → csrf → auth (the
+//     - everything else, the HTML pages: session → csrf (with one
+//     Sec-Fetch-Site header at most, see singleFetchMetadata) → auth (the
 //     current user, from the session or a remember-me cookie) → routes;
 //     requests no route takes get their 404 or 405 straight away.
 func (a *App) middleware() http.Handler {
 	routes := a.routes()
-	checked := a.sessions.Handler(a.csrf.Handler(a.auth.Handler(routes)))
+	checked := a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(a.trackRemember(routes)))))
 	// A request no route takes (404, or 405 for a known path) is answered
 	// by the mux at once: no session to load, nothing for CSRF to protect,
 	// and the client learns the method is wrong rather than that its token
@@ -68,7 +72,7 @@ func (a *App) middleware() http.Handler {
 		}
 	})
 	h = a.headers.Handler(h)
-	h = a.probe(h)
+	h = a.plainHTTP(h)
 	chain := []func(http.Handler) http.Handler{a.recoverPanics}
 	if a.cfg.BehindProxy {
 		chain = append(chain, proxy.New(proxy.Config{TrustedProxies: a.cfg.TrustedProxyStrings()}).Handler)
@@ -80,30 +84,74 @@ func (a *App) middleware() http.Handler {
 	return h
 }
 
-// probe handles plain-HTTP requests in production, which the headers
-// layer answers with a redirect to HTTPS (or a 400 without -host) before
-// setting its headers. It gives those answers a baseline of headers that
-// forbid sniffing, framing and caching, and it answers health checks that
-// reach the server over plain HTTP (a load balancer probing the instance
-// behind the TLS proxy) itself with a bare "ok".
-func (a *App) probe(next http.Handler) http.Handler {
-	if !a.cfg.IsProduction() {
-		return next
-	}
+// baselineHeaders are set on every plain-HTTP request before the headers
+// layer runs. A request that layer serves gets its full policy, which
+// replaces each of them; a request it refuses or redirects to HTTPS (in
+// production, and in dev mode for anything but localhost) is answered
+// before it sets any header, and keeps these: a policy that allows no
+// script, no framing, no sniffing. The slices are shared between
+// responses; each has len == cap, so an Add copies instead of writing
+// into them.
+var baselineHeaders = []struct {
+	key string
+	val []string
+}{
+	{"Content-Security-Policy", []string{"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}},
+	{"X-Content-Type-Options", []string{"nosniff"}},
+	{"X-Frame-Options", []string{"DENY"}},
+	{"Referrer-Policy", []string{"no-referrer"}},
+	{"Permissions-Policy", []string{headers.DefaultPermissionsPolicy}},
+	{"Cross-Origin-Opener-Policy", []string{"same-origin"}},
+	{"Cross-Origin-Resource-Policy", []string{"same-origin"}},
+	{"X-Xss-Protection", []string{"0"}},
+}
+
+// plainHTTP gives plain-HTTP requests the baseline headers. In production
+// it also marks them no-store and answers health checks that reach the
+// server over plain HTTP (a load balancer probing the instance behind the
+// TLS proxy) with a bare "ok", since the headers layer would redirect
+// them to HTTPS.
+func (a *App) plainHTTP(next http.Handler) http.Handler {
+	prod := a.cfg.IsProduction()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if proxy.IsTLS(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-			a.healthz(w, r)
-			return
+		for _, b := range baselineHeaders {
+			h[b.key] = b.val
+		}
+		if prod {
+			h.Set("Cache-Control", "no-store")
+			if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				a.healthz(w, r)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// singleFetchMetadata refuses an unsafe request that carries more than one
+// Sec-Fetch-Site header. The csrf package reads the first one only, so
+// "same-origin" followed by "cross-site" would pass its check; browsers
+// never send two, so two mean a forged or mangled request. (It already
+// refuses more than one Origin header.)
+func (a *App) singleFetchMetadata(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		default:
+			if len(r.Header["Sec-Fetch-Site"]) > 1 {
+				event.Emit(r.Context(), a.log, event.MaliciousCSRF,
+					slog.String("reason", "more than one Sec-Fetch-Site header"),
+					slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.String("ip", proxy.ClientIP(r).String()))
+				a.errorPage(w, r, http.StatusForbidden, "Forbidden",
+					"The request could not be verified as coming from this site. Reload the page and try again.")
+				return
+			}
 		}
 		next.ServeHTTP(w, r)
 	})
