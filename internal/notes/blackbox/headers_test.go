@@ -384,6 +384,18 @@ func TestProductionOverTLS(t *testing.T) {
 		t.Errorf("GET / over TLS: Strict-Transport-Security = %q, want max-age >= 1 year and includeSubDomains", hsts)
 	}
 
+	// HSTS and the header set on errors and API answers too; cookies set
+	// before login (the pre-session) are Secure and __Host- as well.
+	for _, rr := range []*resp{c.get("/no-such-page"), c.get("/api/me"), c.get("/login")} {
+		checkSecurityHeaders(t, rr)
+		if rr.Header.Get("Strict-Transport-Security") == "" {
+			t.Errorf("%s over TLS: no HSTS", rr)
+		}
+		for _, ck := range rr.Cookies() {
+			checkCookie(t, rr, ck, true)
+		}
+	}
+
 	email, pw := newEmail("tls"), newPassword()
 	r := c.postWithToken("/register", "/register", url.Values{"email": {email}, "password": {pw}, "password_confirm": {pw}})
 	if r.StatusCode != http.StatusSeeOther {
