@@ -150,6 +150,64 @@ func TestNotesSanitized(t *testing.T) {
 	}
 }
 
+// TestNotesFormReflection: a refused note is re-rendered with the user's
+// input escaped in every context (input value, textarea).
+func TestNotesFormReflection(t *testing.T) {
+	a := sharedApp(t)
+	c, _ := a.newUser(t, "reflect")
+	for _, tc := range []struct{ title, body string }{
+		{"", `</textarea><script>alert(1)</script>`},
+		{`" autofocus onfocus="alert(1)`, ""},
+		{`'><img src=x onerror=alert(1)>`, ""},
+		{strings.Repeat("t", 201), `</textarea><svg onload=alert(1)>`},
+	} {
+		r := c.createNote(tc.title, tc.body)
+		if r.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("POST /notes title=%q body=%q: %s, want 422", tc.title, tc.body, r.Status)
+			continue
+		}
+		for _, raw := range []string{"<script>alert(1)", "<img src=x", "<svg onload", `autofocus onfocus="alert`} {
+			if strings.Contains(r.body, raw) {
+				t.Errorf("the 422 page reflects %q unescaped", raw)
+			}
+		}
+		checkNoActiveContent(t, "notes 422", r.html(t))
+	}
+}
+
+// TestErrorPagesReflectNothing: 404, 405 and other error answers do not
+// turn the request into markup.
+func TestErrorPagesReflectNothing(t *testing.T) {
+	a := sharedApp(t)
+	c, _ := a.newUser(t, "errors")
+	for _, path := range []string{
+		"/%3Cscript%3Ealert(1)%3C/script%3E",
+		"/notes/%3Csvg%20onload=alert(1)%3E",
+		"/account/sessions/%3Cscript%3Ealert(1)%3C%2Fscript%3E/revoke",
+		"/login%22%3E%3Cscript%3Ealert(1)%3C/script%3E",
+	} {
+		for _, method := range []string{http.MethodGet, http.MethodPost} {
+			var r *resp
+			if method == http.MethodGet {
+				r = c.get(path)
+			} else {
+				r = c.postWithToken("/notes", path, nil)
+			}
+			if r.StatusCode >= 500 {
+				t.Errorf("%s: %s", r, r.Status)
+			}
+			for _, raw := range []string{"<script>alert(1)", "<svg onload"} {
+				if strings.Contains(r.body, raw) {
+					t.Errorf("%s: the answer reflects %q unescaped", r, raw)
+				}
+			}
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "text/html") {
+				checkNoActiveContent(t, r.String(), r.html(t))
+			}
+		}
+	}
+}
+
 // TestNotesIsolation: one user's notes never show to another.
 func TestNotesIsolation(t *testing.T) {
 	a := sharedApp(t)
