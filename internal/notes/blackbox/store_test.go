@@ -96,6 +96,13 @@ func TestSharedStoreIsolation(t *testing.T) {
 		t.Errorf("app B's session cookie is logged in on app A (shows A's user %s: %v): sessions are not bound to the app's key",
 			victim.email, strings.Contains(r.body, victim.email))
 	}
+
+	// The same for API refresh tokens kept in the shared store.
+	_, bUser := b.newUser(t, "attacker-api")
+	pb := b.apiClient(t).mustAPIToken(bUser)
+	if r := a.apiClient(t).refresh(pb.Refresh); r.StatusCode == http.StatusOK {
+		t.Errorf("app B's refresh token is redeemed by app A for a token pair (%.200s)", r.body)
+	}
 }
 
 // TestContractOnEveryStore runs the session-, throttle- and token-store-
