@@ -104,12 +104,17 @@ type appOptions struct {
 	productionPlain bool
 	// noSecretKey leaves SECRET_KEY out of the environment.
 	noSecretKey bool
+	// dir, when set, is the working directory holding the database and
+	// secrets, kept after the process stops (for restarts). Default: a
+	// fresh temporary directory removed at stop.
+	dir string
 }
 
 // app is one running notes process.
 type app struct {
 	base    string // scheme://127.0.0.1:port
 	dir     string
+	keepDir bool
 	secret  string // SECRET_KEY given to the process (hex)
 	tlsConf *tls.Config
 	cmd     *exec.Cmd
@@ -176,15 +181,18 @@ func launch(opts appOptions) (*app, error) {
 	if buildErr != nil {
 		return nil, buildErr
 	}
-	dir, err := os.MkdirTemp("", "notes-blackbox-")
-	if err != nil {
-		return nil, err
+	dir, keep := opts.dir, opts.dir != ""
+	if !keep {
+		var err error
+		if dir, err = os.MkdirTemp("", "notes-blackbox-"); err != nil {
+			return nil, err
+		}
 	}
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	a := &app{dir: dir, secret: randHex(32), out: &logBuffer{}, done: make(chan struct{})}
+	a := &app{dir: dir, keepDir: keep, secret: randHex(32), out: &logBuffer{}, done: make(chan struct{})}
 	args := []string{
 		"-addr", addr,
 		"-db", filepath.Join(dir, "notes.db"),
@@ -212,6 +220,11 @@ func launch(opts appOptions) (*app, error) {
 		env = append(env, "SECRET_KEY="+a.secret)
 	}
 	env = append(env, opts.env...)
+	for _, kv := range opts.env {
+		if v, ok := strings.CutPrefix(kv, "SECRET_KEY="); ok {
+			a.secret = v // the last one wins, as in exec.Cmd
+		}
+	}
 
 	a.cmd = exec.Command(binPath, args...)
 	a.cmd.Dir = dir
@@ -258,7 +271,9 @@ func (a *app) stop() {
 			<-a.done
 		}
 	}
-	os.RemoveAll(a.dir)
+	if !a.keepDir {
+		os.RemoveAll(a.dir)
+	}
 }
 
 // startApp starts a private instance for t, stopped when t ends.
