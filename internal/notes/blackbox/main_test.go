@@ -66,7 +66,12 @@ func TestMain(m *testing.M) {
 	buildErr = err
 	code := m.Run()
 	if shared.app != nil {
-		shared.app.stop()
+		if err := shared.app.stop(); err != nil {
+			fmt.Fprintf(os.Stderr, "blackbox: shared instance: %v; output:\n%s\n", err, tail(shared.app.out.String(), 3000))
+			if code == 0 {
+				code = 1
+			}
+		}
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
@@ -260,20 +265,35 @@ func launch(opts appOptions) (*app, error) {
 	}
 }
 
-// stop asks the process to shut down gracefully, then kills it.
-func (a *app) stop() {
+// stop asks the process to shut down gracefully, then kills it. It
+// returns an error when the process did not exit 0 on SIGTERM within 10 s.
+func (a *app) stop() error {
+	var err error
 	if a.cmd.Process != nil {
 		a.cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-a.done:
+			if a.waitErr != nil {
+				err = fmt.Errorf("notes exited with %v after SIGTERM", a.waitErr)
+			}
 		case <-time.After(10 * time.Second):
 			a.cmd.Process.Kill()
 			<-a.done
+			err = errors.New("notes did not stop within 10 s of SIGTERM")
 		}
 	}
 	if !a.keepDir {
 		os.RemoveAll(a.dir)
 	}
+	return err
+}
+
+// tail returns the last n bytes of s.
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "..." + s[len(s)-n:]
+	}
+	return s
 }
 
 // startApp starts a private instance for t, stopped when t ends.
@@ -283,7 +303,11 @@ func startApp(t *testing.T, opts appOptions) *app {
 	if err != nil {
 		t.Fatalf("starting notes: %v", err)
 	}
-	t.Cleanup(a.stop)
+	t.Cleanup(func() {
+		if err := a.stop(); err != nil {
+			t.Errorf("%v; output:\n%s", err, tail(a.out.String(), 3000))
+		}
+	})
 	a.watch(t)
 	return a
 }
