@@ -56,7 +56,7 @@ type Backends struct {
 //
 //   - sqlite: sessions, throttle counters and token families in the SQLite
 //     file -store-url (the -db file by default, sharing its connection
-//     pool); session reads go through a one-second cache (sessionCache);
+//     pool); session reads go through a one-second session.Cache;
 //   - postgres: the same in PostgreSQL at -store-url (the -db URL by
 //     default), through a pgx pool;
 //   - redis: the same in Redis at -store-url (redis://host:port/db or
@@ -127,7 +127,12 @@ func (b *Backends) openSQLite(ctx context.Context, db *sql.DB) error {
 	if err := tk.Migrate(ctx); err != nil {
 		return fmt.Errorf("token store: %w", err)
 	}
-	b.Sessions, b.Throttle, b.Tokens = newSessionCache(ss), ts, tk
+	// A one-second read cache: a logged-in page then costs no SQLite query
+	// for its session. SQLite serves one host, where every write passes
+	// through this cache; PostgreSQL and Redis, shared by several
+	// instances, are read directly so a revocation applies everywhere at
+	// once.
+	b.Sessions, b.Throttle, b.Tokens = session.NewCache(ss, session.CacheConfig{}), ts, tk
 	b.cleanups = append(b.cleanups,
 		func(ctx context.Context) (int64, error) { return ts.DeleteExpired(ctx, time.Now()) },
 		func(ctx context.Context) (int64, error) { return tk.DeleteExpired(ctx, time.Now()) })
