@@ -104,6 +104,13 @@ func checkSecurityHeaders(t *testing.T, r *resp) {
 		if _, ok := p["base-uri"]; !ok {
 			t.Errorf("%s: CSP lacks base-uri: %q", r, raw)
 		}
+		// form-action does not fall back to default-src: without it an
+		// injected <form> can post the page's data anywhere.
+		if strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			if fa := p["form-action"]; len(fa) == 0 || (!p.has("form-action", "'self'") && !p.has("form-action", "'none'")) {
+				t.Errorf("%s: CSP form-action = %v, want 'self': %q", r, fa, raw)
+			}
+		}
 	}
 	if v := h.Get("X-Content-Type-Options"); !strings.EqualFold(v, "nosniff") {
 		t.Errorf("%s: X-Content-Type-Options = %q, want nosniff", r, v)
