@@ -142,8 +142,9 @@ Examples:
   notes                                   # dev mode, http://127.0.0.1:8080, SQLite notes.db
   notes -db postgres://app@db/notes       # users and notes in PostgreSQL
   notes -env production -tls-cert c.pem -tls-key k.pem
-  notes -env production -behind-proxy -trusted-proxies 10.0.0.0/8
+  notes -env production -behind-proxy -trusted-proxies 10.0.0.0/8 -host notes.example
   notes -store redis -store-url redis://127.0.0.1:6379/0
+  notes -store memory -log-level debug    # sessions in memory, a log line per request
 
 Secrets: SECRET_KEY (or SECRET_KEY_FILE) in the environment, else the
 encrypted secrets file (rampart secrets set SECRET_KEY). In dev mode a
