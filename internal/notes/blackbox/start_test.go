@@ -47,15 +47,17 @@ func TestProductionRefusesToStart(t *testing.T) {
 		env     []string
 		mention string // the output must mention this (case-insensitive)
 		hide    string // the output must not contain this
+		lines   int    // problems, so lines of output
 	}{
-		{"no TLS and no proxy", nil, []string{strong}, "tls", ""},
-		{"NOTES_ENV=production without TLS", nil, []string{strong, "NOTES_ENV=production"}, "tls", ""},
-		{"missing SECRET_KEY", tlsArgs, nil, "SECRET_KEY", ""},
-		{"placeholder your_secret_key", tlsArgs, []string{"SECRET_KEY=your_secret_key"}, "SECRET_KEY", ""},
-		{"placeholder changeme", tlsArgs, []string{"SECRET_KEY=changeme"}, "SECRET_KEY", ""},
-		{"placeholder secret", tlsArgs, []string{"SECRET_KEY=secret"}, "SECRET_KEY", ""},
-		{"short secret", tlsArgs, []string{"SECRET_KEY=Qx7-Zp2vW9"}, "SECRET_KEY", "Qx7-Zp2vW9"},
-		{"repeated characters", tlsArgs, []string{"SECRET_KEY=" + strings.Repeat("a", 64)}, "SECRET_KEY", strings.Repeat("a", 64)},
+		{"no TLS and no proxy", nil, []string{strong}, "tls", "", 1},
+		{"NOTES_ENV=production without TLS", nil, []string{strong, "NOTES_ENV=production"}, "tls", "", 1},
+		{"missing SECRET_KEY", tlsArgs, nil, "SECRET_KEY", "", 1},
+		{"placeholder your_secret_key", tlsArgs, []string{"SECRET_KEY=your_secret_key"}, "SECRET_KEY", "", 1},
+		{"placeholder changeme", tlsArgs, []string{"SECRET_KEY=changeme"}, "SECRET_KEY", "", 1},
+		{"placeholder secret", tlsArgs, []string{"SECRET_KEY=secret"}, "SECRET_KEY", "", 1},
+		{"short secret", tlsArgs, []string{"SECRET_KEY=Qx7-Zp2vW9"}, "SECRET_KEY", "Qx7-Zp2vW9", 1},
+		{"repeated characters", tlsArgs, []string{"SECRET_KEY=" + strings.Repeat("a", 64)}, "SECRET_KEY", strings.Repeat("a", 64), 1},
+		{"no TLS and a placeholder: both reported", nil, []string{"SECRET_KEY=changeme"}, "SECRET_KEY", "", 2},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,6 +84,10 @@ func TestProductionRefusesToStart(t *testing.T) {
 			}
 			if tc.hide != "" && strings.Contains(out, tc.hide) {
 				t.Errorf("the output leaks the secret's value:\n%s", out)
+			}
+			// One clear line per problem, and every problem at once.
+			if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != tc.lines {
+				t.Errorf("%d output lines, want %d (one per problem):\n%s", len(lines), tc.lines, out)
 			}
 			if strings.Contains(out, "goroutine ") || strings.Contains(out, "panic:") {
 				t.Errorf("the refusal is a panic, not a clear line:\n%s", out)
