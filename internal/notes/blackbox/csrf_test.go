@@ -191,6 +191,16 @@ func TestCSRF(t *testing.T) {
 					}
 				})
 			}
+			for _, m := range []string{http.MethodPut, http.MethodPatch, http.MethodDelete} {
+				t.Run(m+" without a token", func(t *testing.T) {
+					c := tg.c.on(t)
+					req := c.newRequest(m, tg.path, strings.NewReader(tg.vals().Encode()))
+					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+					if r := c.send(req); r.StatusCode != http.StatusForbidden && r.StatusCode != http.StatusMethodNotAllowed {
+						t.Errorf("%s: %s, want 403 or 405", r, r.Status)
+					}
+				})
+			}
 			t.Run("text/plain body", func(t *testing.T) {
 				v := tg.vals()
 				v.Set("csrf_token", tg.c.token(tg.tokPage))
