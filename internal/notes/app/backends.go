@@ -38,9 +38,14 @@ const cleanupInterval = 10 * time.Minute
 // Backends are the stores behind sessions, login throttling, API tokens
 // and remember-me, chosen by -store (see [OpenBackends]).
 type Backends struct {
+	// Sessions keeps the sessions (Deps.SessionStore).
 	Sessions session.Store
+	// Throttle keeps the failed-login counters (Deps.ThrottleStore).
 	Throttle throttle.Store
-	Tokens   token.Store
+	// Tokens keeps API refresh families and revocations (Deps.TokenStore).
+	Tokens token.Store
+	// Remember keeps remember-me tokens, in the application database
+	// (Deps.RememberStore).
 	Remember auth.RememberStore
 
 	cleanups []func(ctx context.Context) (int64, error)
