@@ -5,8 +5,27 @@
 //
 // Most tests share one dev-mode instance (sharedApp). Tests that count
 // failed logins (throttling), change global state or need another mode
-// (production over TLS) start their own instance, so that the per-network
-// failure budget of one instance is never the reason a test fails.
+// (production over TLS, behind a proxy, another session store) start their
+// own instance and run in parallel, so that the per-network failure budget
+// of one instance is never the reason a test fails.
+//
+// # Environment
+//
+//   - Under -race the binary is built with -race too (GORACE
+//     atexit_sleep_ms=0), and a data race or handler panic printed by the
+//     server fails the test that was running.
+//   - RAMPART_TEST_POSTGRES and RAMPART_TEST_REDIS: the contract's session
+//     flows also run with those stores (fresh schema / random non-zero
+//     database); skipped when unset.
+//   - TestBrowser drives /usr/bin/chromium (headless) through the forms. It
+//     skips when chromium is absent, unless RAMPART_TEST_BROWSER is set
+//     (as in CI), when a missing browser fails.
+//
+// Tests know the app only through its HTTP contract, with two documented
+// exceptions: the log output (security events, secrets never logged) and
+// the key derivation of packages keys and token (TestAPIMe mints a token
+// with an expired exp from the SECRET_KEY it gave the process, and proves
+// the derivation right with a control row).
 package blackbox_test
 
 import (
