@@ -56,6 +56,12 @@ func TestRegister(t *testing.T) {
 
 	taken := newEmail("taken")
 	a.newClient(t).register(taken, newPassword())
+	// The same address in two Unicode forms looks identical everywhere it
+	// is shown: NFC (precomposed é) registered, NFD (e + combining acute)
+	// must count as taken, as the upper-case spelling does.
+	takenNFC := "jos\u00e9-" + randHex(4) + "@example.com"
+	takenNFD := strings.Replace(takenNFC, "\u00e9", "e\u0301", 1)
+	a.newClient(t).register(takenNFC, newPassword())
 
 	strong := newPassword()
 	cases := []struct {
@@ -73,6 +79,7 @@ func TestRegister(t *testing.T) {
 		{"confirmation mismatch", newEmail("reg"), strong, strong + "x", "password_confirm"},
 		{"duplicate email", taken, strong, strong, ""}, // field or form error: the wording is checked below
 		{"duplicate email in other case", strings.ToUpper(taken[:1]) + taken[1:], strong, strong, ""},
+		{"duplicate email in another Unicode form (NFD)", takenNFD, strong, strong, ""},
 	}
 	bodies := map[string]string{}
 	for _, tc := range cases {
