@@ -73,6 +73,11 @@ func TestRegister(t *testing.T) {
 		{"script in email", `<script>alert(1)</script>@example.com`, strong, strong, "email"},
 		{"attribute breakout in email", `"><img src=x onerror=alert(1)>@example.com`, strong, strong, "email"},
 		{"overlong email", strings.Repeat("a", 300) + "@example.com", strong, strong, "email"},
+		// Invisible format characters make an address display exactly like
+		// another user's (or reversed): an account that impersonates.
+		{"zero-width space in email", strings.Replace(taken, "@", "\u200b@", 1), strong, strong, "email"},
+		{"soft hyphen in email", strings.Replace(taken, "-", "\u00ad-", 1), strong, strong, "email"},
+		{"right-to-left override in email", "\u202e" + taken, strong, strong, "email"},
 		{"empty password", newEmail("reg"), "", "", "password"},
 		{"short password", newEmail("reg"), "Ab3$xy7", "Ab3$xy7", "password"},
 		{"common password", newEmail("reg"), "password123", "password123", "password"},
