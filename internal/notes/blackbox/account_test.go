@@ -298,3 +298,31 @@ func TestRememberMeTokenSingleUse(t *testing.T) {
 		t.Errorf("a copy of an already used remember-me cookie still logs in")
 	}
 }
+
+// TestPasswordChangeThrottled: the current-password check of the change
+// form is throttled like a login, so a hijacked session cannot guess the
+// password through it.
+func TestPasswordChangeThrottled(t *testing.T) {
+	t.Parallel() // its own instance: its failures do not count elsewhere
+	a := startApp(t, appOptions{})
+	c, u := a.newUser(t, "pw-guess")
+	var last *resp
+	for i := 0; i < 12; i++ {
+		np := newPassword()
+		last = c.changePassword(newPassword(), np, np)
+		if last.StatusCode == http.StatusTooManyRequests {
+			break
+		}
+		if last.StatusCode < 400 || last.StatusCode >= 500 {
+			t.Fatalf("guess %d: %s, want 4xx", i+1, last.Status)
+		}
+	}
+	if last.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("12 wrong current passwords on the change form never gave 429 (last %s)", last.Status)
+	}
+	checkRetryAfter(t, last)
+	np := newPassword()
+	if r := c.changePassword(u.password, np, np); r.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the right current password while throttled: %s, want 429", r.Status)
+	}
+}
