@@ -328,6 +328,9 @@ func TestSessionCookieAttributesDev(t *testing.T) {
 			}
 			if ck.Name == "session" || ck.Name == "__Host-session" {
 				found = true
+				if len(ck.Value) < 22 {
+					t.Errorf("%s: session id %q is shorter than 128 bits of base64", rr, ck.Value)
+				}
 			}
 			checkCookie(t, rr, ck, false)
 		}
