@@ -492,3 +492,29 @@ func TestRevokeEndsRememberMe(t *testing.T) {
 		t.Error("revoking the phone ended the laptop's remember-me token")
 	}
 }
+
+// TestRegisterEmailForms: an address in another Unicode form is the same
+// account; invisible characters make an address unusable.
+func TestRegisterEmailForms(t *testing.T) {
+	srv := testServer(t, false)
+	nfc := "jos\u00e9@example.com"
+	nfd := "jose\u0301@example.com"
+	expect(t, "register NFC", newBrowser(t, srv).submit("/register", "/register", url.Values{"email": {nfc}, "password": {alicePass}, "password_confirm": {alicePass}}), 303, "/")
+	for name, email := range map[string]string{
+		"NFD spelling of a taken address": nfd,
+		"upper case":                      strings.ToUpper(nfc),
+		"zero-width space":                "jos\u00e9\u200b@example.com",
+		"soft hyphen":                     "bob\u00ad@example.com",
+		"right-to-left override":          "\u202ebob@example.com",
+		"word joiner":                     "bob\u2060@example.com",
+		"variation selector":              "bob\ufe0f@example.com",
+	} {
+		b := newBrowser(t, srv)
+		if r := b.submit("/register", "/register", url.Values{"email": {email}, "password": {alicePass + "x"}, "password_confirm": {alicePass + "x"}}); r.StatusCode != 422 {
+			t.Errorf("%s: %d, want 422", name, r.StatusCode)
+		} else if !strings.Contains(b.last, msgEmailUnusable) {
+			t.Errorf("%s: the page lacks the email message", name)
+		}
+	}
+	expect(t, "login with the NFD spelling", newBrowser(t, srv).submit("/login", "/login", url.Values{"email": {nfd}, "password": {alicePass}}), 303, "/")
+}

@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/rampartgo/rampart/auth"
 	"github.com/rampartgo/rampart/form"
@@ -93,9 +97,26 @@ type registerForm struct {
 }
 
 // Normalize trims the email; passwords are taken as typed (the password
-// package normalises them itself, NFC, and never truncates).
+// package normalises them itself, NFC, and never truncates). The email is
+// kept as typed for re-rendering; accountEmail gives the stored form.
 func (f *registerForm) Normalize() {
 	f.Email = strings.TrimSpace(f.Email)
+}
+
+// accountEmail returns the form an email address is stored in (NFC), and
+// false when it holds characters no address should: control and format
+// characters (zero-width spaces, soft hyphens, bidirectional overrides),
+// other default-ignorable code points, white space or invalid UTF-8. They
+// let an address display exactly like another user's.
+func accountEmail(s string) (string, bool) {
+	s = norm.NFC.String(strings.TrimSpace(s))
+	for _, r := range s {
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.IsSpace(r) ||
+			unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Variation_Selector, unicode.Other_Default_Ignorable_Code_Point) {
+			return s, false
+		}
+	}
+	return s, true
 }
 
 func (a *App) registerForm(w http.ResponseWriter, r *http.Request) {
@@ -117,7 +138,8 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	errs := fieldErrors(err)
-	if errs["email"] != "" && f.Email != "" {
+	email, clean := accountEmail(f.Email)
+	if (errs["email"] != "" && f.Email != "") || (errs["email"] == "" && !clean) {
 		errs["email"] = msgEmailUnusable
 	}
 	if errs["password"] == "" && f.Password != "" {
@@ -131,7 +153,7 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	hash, err := a.passwords.Hash(ctx, string(f.Password), f.Email)
+	hash, err := a.passwords.Hash(ctx, string(f.Password), email)
 	var pe *password.PolicyError
 	switch {
 	case errors.As(err, &pe):
@@ -141,7 +163,7 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 		a.unavailable(w, r, "register: hashing failed", err)
 		return
 	}
-	su, err := a.store.CreateUser(ctx, f.Email, hash)
+	su, err := a.store.CreateUser(ctx, email, hash)
 	switch {
 	case errors.Is(err, store.ErrEmailTaken):
 		a.log.InfoContext(ctx, "registration refused: email taken")

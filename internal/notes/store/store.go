@@ -9,9 +9,9 @@
 //
 //   - Queries are parameterized, always; no SQL is built from input.
 //   - Emails are unique case-insensitively: the store keeps the email as
-//     entered and a unique key, [EmailKey], that lower-cases it with Go's
-//     Unicode rules, the same on both databases (SQLite's NOCASE and
-//     lower() fold ASCII only).
+//     entered and a unique key, [EmailKey], that normalises it to NFC and
+//     lower-cases it with Go's Unicode rules, the same on both databases
+//     (SQLite's NOCASE and lower() fold ASCII only).
 //   - Migrations are embedded and applied at start, each version once,
 //     recorded in schema_migrations, inside a transaction; PostgreSQL
 //     takes an advisory lock so instances starting together do not race.
@@ -30,6 +30,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // Errors callers branch on.
@@ -90,11 +92,13 @@ type Store interface {
 	Close() error
 }
 
-// EmailKey is the case-insensitive identity of an email address: trimmed
-// and lower-cased with Unicode rules. Two emails with the same key are the
+// EmailKey is the case-insensitive identity of an email address: trimmed,
+// in Unicode Normalization Form C and lower-cased with Unicode rules, so
+// that "José" typed with a precomposed é and with e + combining acute, or
+// in another case, is one account. Two emails with the same key are the
 // same account.
 func EmailKey(email string) string {
-	return strings.ToLower(strings.TrimSpace(email))
+	return norm.NFC.String(strings.ToLower(norm.NFC.String(strings.TrimSpace(email))))
 }
 
 // validText reports whether s can be stored as text by both databases:
