@@ -44,6 +44,8 @@ type cspWatch struct {
 	reports    []string // requests to the report endpoint
 	appScripts int      // same-origin scripts compiled (so allowed by CSP)
 	exceptions []string
+	dialogs    []string    // messages of the JavaScript dialogs opened
+	dialogCh   chan string // dialogs waiting to be accepted
 }
 
 func (w *cspWatch) listen(base string) func(ev any) {
@@ -72,6 +74,12 @@ func (w *cspWatch) listen(base string) func(ev any) {
 		case *network.EventRequestWillBeSent:
 			if ev.Request != nil && strings.Contains(ev.Request.URL, "/csp-report") {
 				w.reports = append(w.reports, ev.Request.URL+" "+ev.Request.Method)
+			}
+		case *page.EventJavascriptDialogOpening:
+			w.dialogs = append(w.dialogs, ev.Message)
+			select {
+			case w.dialogCh <- ev.Message:
+			default:
 			}
 		case *debugger.EventScriptParsed:
 			if strings.HasPrefix(ev.URL, base+"/") {
@@ -135,10 +143,22 @@ func TestBrowser(t *testing.T) {
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	defer cancelTimeout()
 
-	w := &cspWatch{}
+	w := &cspWatch{dialogCh: make(chan string, 4)}
 	if err := chromedp.Listen(ctx, w.listen(a.base)); err != nil {
 		t.Fatalf("starting chromium: %v", err)
 	}
+	// Accept confirm() dialogs (the app asks before revoking a session).
+	// A listener must not run commands, so a goroutine does.
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.dialogCh:
+				chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+			}
+		}
+	}()
 	if _, err := chromedp.Call(ctx, debugger.Enable, debugger.EnableParams{}); err != nil {
 		t.Fatalf("enabling the debugger domain: %v", err)
 	}
@@ -272,7 +292,43 @@ func TestBrowser(t *testing.T) {
 	if !strings.Contains(bodyText(), title) {
 		t.Errorf("the new note %q is not listed", title)
 	}
+	// Revoke another device's session through the page: app.js asks for
+	// confirmation first (a dialog only a running script can open).
+	revokeActions := func() map[string]bool {
+		acts, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('form[action$="/revoke"]')).map(function (f) { return f.getAttribute("action"); })`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]bool{}
+		for _, s := range acts {
+			m[s] = true
+		}
+		return m
+	}
 	navigate("/account")
+	before := revokeActions()
+	other := a.newClient(t)
+	other.mustLogin(user{email, pw})
+	navigate("/account")
+	var target string
+	for act := range revokeActions() {
+		if !before[act] {
+			target = act
+		}
+	}
+	if target == "" {
+		t.Fatal("the other device's session is not listed on /account")
+	}
+	submit("revoke the other device", `form[action="`+target+`"]`, nil)
+	w.mu.Lock()
+	dialogs := append([]string(nil), w.dialogs...)
+	w.mu.Unlock()
+	if len(dialogs) == 0 {
+		t.Errorf("revoking a session opened no confirmation dialog: app.js did not run on /account")
+	}
+	if other.loggedIn() {
+		t.Errorf("the session revoked through the browser is still logged in")
+	}
 
 	time.Sleep(200 * time.Millisecond) // let late console events arrive
 	w.mu.Lock()
