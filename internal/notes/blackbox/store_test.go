@@ -134,7 +134,48 @@ func TestContractOnEveryStore(t *testing.T) {
 			t.Parallel()
 			a := startApp(t, appOptions{args: tc.args(t)})
 			contractFlows(t, a)
+			storeJunk(t, a, tc.name != "redis")
 		})
+	}
+}
+
+// storeJunk sends input that databases are picky about (NUL bytes,
+// invalid UTF-8, lone surrogates) through every write path: never a 5xx.
+// Failed logins only when the throttle store is private to the test.
+func storeJunk(t *testing.T, a *app, failedLogins bool) {
+	t.Helper()
+	c, u := a.newUser(t, "store-junk")
+	tok := a.apiClient(t).mustAPIToken(u).Access
+	form := "application/x-www-form-urlencoded"
+	rows := []func() *resp{
+		func() *resp {
+			return c.postRaw("/notes", form, "title=a%00b&body=c%00d", header("X-CSRF-Token", c.token("/notes")))
+		},
+		func() *resp {
+			return c.postRaw("/notes", form, "title=a%ffb&body=%c0%af", header("X-CSRF-Token", c.token("/notes")))
+		},
+		func() *resp { return c.postJSON("/api/notes", `{"title":"a\u0000b","body":"\ud800"}`, bearer(tok)) },
+		func() *resp { return c.postJSON("/api/notes", "{\"title\":\"a\xffb\",\"body\":\"c\"}", bearer(tok)) },
+		func() *resp {
+			n := a.newClient(t)
+			return n.postRaw("/register", form, "email=a%ff%40example.com&password=x&password_confirm=x", header("X-CSRF-Token", n.token("/register")))
+		},
+	}
+	if failedLogins {
+		rows = append(rows,
+			func() *resp {
+				n := a.newClient(t)
+				return n.postRaw("/login", form, "email=a%00%ff%40example.com&password=%ff", header("X-CSRF-Token", n.token("/login")))
+			},
+			func() *resp {
+				return a.apiClient(t).postJSON("/api/token", `{"email":"a\u0000@example.com","password":"\udfff"}`)
+			},
+		)
+	}
+	for _, do := range rows {
+		if r := do(); r.StatusCode >= 500 {
+			t.Errorf("%s: %s\n%.300s", r, r.Status, r.body)
+		}
 	}
 }
 
