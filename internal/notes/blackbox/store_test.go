@@ -177,6 +177,21 @@ func storeJunk(t *testing.T, a *app, failedLogins bool) {
 			t.Errorf("%s: %s\n%.300s", r, r.Status, r.body)
 		}
 	}
+
+	// Session metadata comes from request headers: a User-Agent with
+	// bytes that are not UTF-8 (legal in HTTP) must not break a login.
+	odd := a.newClient(t)
+	odd.ua = "agent \xff\xfe\x80 end"
+	if r := odd.login(u, ""); r.StatusCode != http.StatusSeeOther {
+		t.Errorf("login with a non-UTF-8 User-Agent: %s, want 303\n%.300s", r.Status, r.body)
+	} else {
+		if !odd.loggedIn() {
+			t.Errorf("logged out right after a login with a non-UTF-8 User-Agent")
+		}
+		if p := c.get("/account"); p.StatusCode != http.StatusOK {
+			t.Errorf("/account listing a session with a non-UTF-8 User-Agent: %s", p.Status)
+		}
+	}
 }
 
 // contractFlows is the store-dependent core of the contract.
