@@ -219,6 +219,10 @@ func TestJunkNeverServerError(t *testing.T) {
 	// Raw protocol junk that net/http's client will not send.
 	raw := []struct{ name, req string }{
 		{"bare LF request", "GET / HTTP/1.1\nHost: x\n\n"},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"},
+		{"CONNECT", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n"},
+		{"HTTP/1.0 without Host", "GET /protected HTTP/1.0\r\n\r\n"},
+		{"Host with a path", "GET / HTTP/1.1\r\nHost: x/../y\r\n\r\n"},
 		{"bearer with control characters", "GET /api/me HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\x01b\r\n\r\n"},
 		{"garbage session cookie", "GET /protected HTTP/1.1\r\nHost: x\r\nCookie: session=%%%%; __Host-session=\x01\x02\r\n\r\n"},
 		{"header without colon", "GET / HTTP/1.1\r\nHost: x\r\nnonsense\r\n\r\n"},
