@@ -217,7 +217,9 @@ func TestAPIRevoke(t *testing.T) {
 	_, u := a.newUser(t, "revoke")
 	c := a.apiClient(t)
 	p := c.mustAPIToken(u)
+	other := c.mustAPIToken(u) // another login: another family
 	checkBearer401(t, c.postJSON("/api/token/revoke", `{}`))
+	checkBearer401(t, c.postJSON("/api/token/revoke", `{}`, bearer(p.Refresh)))
 	r := c.postJSON("/api/token/revoke", `{}`, bearer(p.Access))
 	if r.StatusCode != http.StatusNoContent {
 		t.Fatalf("revoke: %s, want 204", r.Status)
@@ -225,6 +227,13 @@ func TestAPIRevoke(t *testing.T) {
 	checkBearer401(t, c.get("/api/me", bearer(p.Access)))
 	if r := c.refresh(p.Refresh); r.StatusCode != http.StatusUnauthorized {
 		t.Errorf("refresh after revoke: %s, want 401", r.Status)
+	}
+	checkBearer401(t, c.postJSON("/api/token/revoke", `{}`, bearer(p.Access)))
+	if r := c.get("/api/me", bearer(other.Access)); r.StatusCode != http.StatusOK {
+		t.Errorf("another login's access token after a revoke: %s, want 200 (revoke is per family)", r.Status)
+	}
+	if r := c.refresh(other.Refresh); r.StatusCode != http.StatusOK {
+		t.Errorf("another login's refresh token after a revoke: %s, want 200", r.Status)
 	}
 }
 
