@@ -136,6 +136,7 @@ func New(d Deps) *App {
 	insecureDev := !a.cfg.IsProduction() && !a.cfg.ServeTLS()
 
 	a.users = newUserCache(a.store)
+	d.SessionStore = newTaggedSessions(d.SessionStore, a.keys)
 	a.sessionStore, a.remember, a.rememberCookie = d.SessionStore, d.RememberStore, rememberCookieName(insecureDev)
 	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
 	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
@@ -156,7 +157,7 @@ func New(d Deps) *App {
 		hc.CanonicalHost = a.cfg.Host
 	}
 	a.headers = headers.New(hc)
-	a.tokens = token.New(a.keys, d.TokenStore, token.Config{Issuer: tokenIssuer, Audience: tokenAudience, Logger: a.log})
+	a.tokens = token.New(a.keys, keyedTokens{Store: d.TokenStore, set: a.keys.Purpose(purposeRefresh)}, token.Config{Issuer: tokenIssuer, Audience: tokenAudience, Logger: a.log})
 	a.forms = form.New(form.Config{Logger: a.log})
 
 	if a.nonce == nil {

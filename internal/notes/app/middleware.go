@@ -40,7 +40,8 @@ const (
 //     - /static/, /healthz, /csp-report, /.well-known/jwks.json: public
 //     resources that need no session (browsers send CSP reports without
 //     a CSRF token).
-//     - everything else, the HTML pages: session → csrf (with one
+//     - everything else, the HTML pages: session (bound to this
+//     deployment's key, binding.go) → csrf (with one
 //     Sec-Fetch-Site header at most, see singleFetchMetadata) → auth (the
 //     current user, from the session or a remember-me cookie) → routes;
 //     requests no route takes get their 404 or 405 straight away.
