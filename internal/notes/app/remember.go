@@ -42,7 +42,9 @@ func selectorOf(v string) string {
 // when it changes, so it costs no store write per request).
 func (a *App) trackRemember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if auth.CurrentUser(r.Context()) != nil {
+		// The substring test spares the cookie parse on the hot path (a
+		// logged-in page without a remember-me cookie).
+		if auth.CurrentUser(r.Context()) != nil && strings.Contains(r.Header.Get("Cookie"), a.rememberCookie+"=") {
 			if c, err := r.Cookie(a.rememberCookie); err == nil {
 				if sel := selectorOf(c.Value); sel != "" {
 					if s := a.sessions.Get(r); s.GetString(keyRememberSelector) != sel {
