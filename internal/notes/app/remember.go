@@ -44,7 +44,7 @@ func (a *App) trackRemember(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The substring test spares the cookie parse on the hot path (a
 		// logged-in page without a remember-me cookie).
-		if auth.CurrentUser(r.Context()) != nil && strings.Contains(r.Header.Get("Cookie"), a.rememberCookie+"=") {
+		if auth.CurrentUser(r.Context()) != nil && a.mayHaveRememberCookie(r) {
 			if c, err := r.Cookie(a.rememberCookie); err == nil {
 				if sel := selectorOf(c.Value); sel != "" {
 					if s := a.sessions.Get(r); s.GetString(keyRememberSelector) != sel {
@@ -55,6 +55,17 @@ func (a *App) trackRemember(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mayHaveRememberCookie reports whether a Cookie header of r mentions the
+// remember-me cookie's name.
+func (a *App) mayHaveRememberCookie(r *http.Request) bool {
+	for _, v := range r.Header["Cookie"] {
+		if strings.Contains(v, a.rememberCookie+"=") {
+			return true
+		}
+	}
+	return false
 }
 
 // recordIssuedRemember records the selector of a remember-me cookie this
