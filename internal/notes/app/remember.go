@@ -61,7 +61,7 @@ func (a *App) trackRemember(next http.Handler) http.Handler {
 // remember-me cookie's name.
 func (a *App) mayHaveRememberCookie(r *http.Request) bool {
 	for _, v := range r.Header["Cookie"] {
-		if strings.Contains(v, a.rememberCookie+"=") {
+		if strings.Contains(v, a.rememberCookie) && strings.Contains(v, a.rememberCookie+"=") {
 			return true
 		}
 	}
