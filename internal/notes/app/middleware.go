@@ -113,9 +113,11 @@ var baselineHeaders = []struct {
 // TLS proxy) with a bare "ok", since the headers layer would redirect
 // them to HTTPS.
 func (a *App) plainHTTP(next http.Handler) http.Handler {
-	prod := a.cfg.IsProduction()
+	prod, behindProxy := a.cfg.IsProduction(), a.cfg.BehindProxy
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if proxy.IsTLS(r) {
+		// Without -behind-proxy only the connection can be TLS, and asking
+		// it directly spares parsing the client address on the hot path.
+		if r.TLS != nil || (behindProxy && proxy.IsTLS(r)) {
 			next.ServeHTTP(w, r)
 			return
 		}
