@@ -96,7 +96,7 @@ type Config struct {
 	// DenyHandler writes the response for a rejected request; [Reason]
 	// returns why. Default: a plain-text 403 naming the sentinel
 	// ("Forbidden: cross-origin request"), 413 for ErrBodyTooLarge and
-	// 500 for ErrBinder.
+	// 503 for ErrBinder (the session store is down: retry later).
 	DenyHandler http.Handler
 
 	// MaxBodyBytes bounds the body read while looking for the form field;
@@ -372,7 +372,9 @@ func defaultDeny(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrBodyTooLarge):
 		status, msg = http.StatusRequestEntityTooLarge, "Request body too large"
 	case errors.Is(err, ErrBinder):
-		status, msg = http.StatusInternalServerError, "Internal Server Error"
+		// The binding lives in the session store: an outage, not a bug.
+		w.Header().Set("Retry-After", "5")
+		status, msg = http.StatusServiceUnavailable, "Service temporarily unavailable"
 	}
 	http.Error(w, msg, status)
 }

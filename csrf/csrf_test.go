@@ -168,6 +168,8 @@ func TestCheck(t *testing.T) {
 
 		// Cross-origin attacks.
 		{"cross-site", p, req{ctype: form, body: "csrf_token={tok}", headers: [][2]string{{"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}}, cookie: true}, 403, ErrCrossOrigin},
+		{"two Sec-Fetch-Site headers, same-origin first", p, req{ctype: form, body: "csrf_token={tok}", headers: [][2]string{{"Sec-Fetch-Site", "same-origin"}, {"Sec-Fetch-Site", "cross-site"}, {"Origin", "https://evil.example"}}, cookie: true}, 403, ErrCrossOrigin},
+		{"Sec-Fetch-Site list, same-origin first", p, req{ctype: form, body: "csrf_token={tok}", headers: [][2]string{{"Sec-Fetch-Site", "same-origin, cross-site"}}, cookie: true}, 403, ErrCrossOrigin},
 		{"same-site sibling", p, req{ctype: form, body: "csrf_token={tok}", headers: [][2]string{{"Sec-Fetch-Site", "same-site"}, {"Origin", "https://user-content.notes.example"}}, cookie: true}, 403, ErrCrossOrigin},
 		{"same-site with untrusted origin", trustedP, req{headers: [][2]string{{"Sec-Fetch-Site", "same-site"}, {"Origin", "https://other.notes.example"}, tokHdr}, cookie: true}, 403, ErrCrossOrigin},
 		{"unknown Sec-Fetch-Site", p, req{headers: [][2]string{{"Sec-Fetch-Site", "same-origin-ish"}, tokHdr}, cookie: true}, 403, ErrCrossOrigin},
@@ -374,13 +376,13 @@ func TestRenewalInvalidatesTokens(t *testing.T) {
 			t.Fatalf("replayed across renewal: %v", err)
 		}
 	})
-	t.Run("binder failure is 500, not 403", func(t *testing.T) {
+	t.Run("binder failure is 503, not 403", func(t *testing.T) {
 		p := New(testRing(t), Config{Binder: &fakeSessions{}, Logger: slog.New(slog.DiscardHandler)})
 		r := httptest.NewRequest("POST", site+"/", nil)
 		r.Header.Set(HeaderName, strings.Repeat("A", TokenLen))
 		w := httptest.NewRecorder()
 		p.Handler(okHandler).ServeHTTP(w, r)
-		if w.Code != 500 || !errors.Is(p.Check(r), ErrBinder) {
+		if w.Code != http.StatusServiceUnavailable || !errors.Is(p.Check(r), ErrBinder) {
 			t.Fatalf("status %d", w.Code)
 		}
 	})

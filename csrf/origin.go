@@ -20,7 +20,14 @@ func (p *Protection) checkOrigin(r *http.Request) error {
 		origin = origins[0]
 	}
 
-	switch site := first(r.Header["Sec-Fetch-Site"]); site {
+	// A browser sends Sec-Fetch-Site once; two values are forged or
+	// mangled, and reading only the first would let "same-origin,
+	// cross-site" through.
+	sites := r.Header["Sec-Fetch-Site"]
+	if len(sites) > 1 || (len(sites) == 1 && strings.Contains(sites[0], ",")) {
+		return reject(ErrCrossOrigin, "more than one Sec-Fetch-Site value")
+	}
+	switch site := first(sites); site {
 	case "same-origin", "none":
 		// Set by the browser and unforgeable by page script: the request
 		// comes from our own origin or from the user (a bookmark, the
