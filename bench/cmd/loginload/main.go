@@ -37,6 +37,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/throttle"
 )
 
 const pw = "correct horse battery staple"
@@ -77,7 +78,7 @@ func main() {
 	runtime.GC()
 	baseRSS := status("VmRSS")
 
-	var ok, busy, other atomic.Int64
+	var ok, busy, throttled, other atomic.Int64
 	var peakHeapSys, peakSys uint64
 	ctx, cancel := context.WithTimeout(context.Background(), *dur)
 	defer cancel()
@@ -104,6 +105,7 @@ func main() {
 	for i := range *conc {
 		wg.Go(func() {
 			for ctx.Err() == nil {
+				var limited *throttle.LimitedError
 				switch err := login(ctx, i); {
 				case err == nil:
 					ok.Add(1)
@@ -111,9 +113,17 @@ func main() {
 					// cut off by the end of the run
 				case errors.Is(err, password.ErrBusy):
 					busy.Add(1)
+				case errors.As(err, &limited):
+					// A 429: wait as told, like a well-behaved client.
+					throttled.Add(1)
+					select {
+					case <-ctx.Done():
+					case <-time.After(limited.RetryAfter):
+					}
 				default:
-					other.Add(1)
-					fmt.Fprintln(os.Stderr, "login:", err)
+					if other.Add(1) <= 5 {
+						fmt.Fprintln(os.Stderr, "login:", err)
+					}
 				}
 			}
 		})
@@ -127,7 +137,8 @@ func main() {
 	rate := float64(ok.Load()) / elapsed.Seconds()
 	fmt.Printf("via=%s GOMAXPROCS=%d concurrency=%d duration=%s\n", *via, procs, *conc, elapsed.Round(time.Millisecond))
 	fmt.Printf("single-hash time (median of %d): %s  =>  bound GOMAXPROCS/t = %.1f logins/s\n", *samples, t1.Round(time.Microsecond), bound)
-	fmt.Printf("logins ok: %d (%.1f/s)  busy (503): %d  other errors: %d\n", ok.Load(), rate, busy.Load(), other.Load())
+	fmt.Printf("logins ok: %d (%.1f/s)  busy (503): %d  throttled (429): %d  other errors: %d\n",
+		ok.Load(), rate, busy.Load(), throttled.Load(), other.Load())
 	fmt.Printf("throughput / bound = %.1f%%  (target >= 90%%)\n", 100*rate/bound)
 	// On a machine shared with other work the wall-clock bound is not
 	// reachable; the share of this process's CPU time spent on the hashes
