@@ -43,6 +43,7 @@ func (u *user) AuthID() string { return u.id }
 
 // users is the application's user table.
 type users struct {
+	down   bool // FindCredentials fails like a database outage
 	mu     sync.Mutex
 	byID   map[string]*user
 	hashes map[string]string
@@ -60,6 +61,9 @@ func (db *users) LoadUser(_ context.Context, id string) (auth.User, error) {
 func (db *users) FindCredentials(_ context.Context, email string) (auth.User, string, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
+	if db.down {
+		return nil, "", errors.New("database is down")
+	}
 	for _, u := range db.byID {
 		if strings.EqualFold(u.email, email) {
 			return u, db.hashes[u.id], nil
@@ -685,4 +689,26 @@ func BenchmarkRequireLogin(b *testing.B) {
 	}
 	b.Run("session-only", func(b *testing.B) { run(b, bare) })
 	b.Run("session+auth+RequireLogin", func(b *testing.B) { run(b, inner) })
+}
+
+// TestOutageIsNotAFailedLogin: logins that could not be checked (the user
+// store down, hashing overloaded) answer 503 and do not count towards the
+// user's backoff, so a flood or an outage cannot lock the real user out.
+func TestOutageIsNotAFailedLogin(t *testing.T) {
+	hs := newHarness(t)
+	c := hs.client()
+	hs.users.mu.Lock()
+	hs.users.down = true
+	hs.users.mu.Unlock()
+	for i := 0; i < 10; i++ {
+		if w := c.login("alice@example.com", alicePassword, false); w.Code != http.StatusServiceUnavailable {
+			t.Fatalf("login during an outage: %d, want 503", w.Code)
+		}
+	}
+	hs.users.mu.Lock()
+	hs.users.down = false
+	hs.users.mu.Unlock()
+	if w := c.login("alice@example.com", alicePassword, false); w.Code != http.StatusSeeOther {
+		t.Fatalf("after the outage: %d, want 303 (the outage counted as failures)", w.Code)
+	}
 }

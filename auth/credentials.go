@@ -52,6 +52,7 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 	var attempt interface {
 		Fail(context.Context)
 		Succeed(context.Context) error
+		Abandon(context.Context) error
 	}
 	if m.cfg.Throttle != nil {
 		a, err := m.cfg.Throttle.BeginRequest(r, identifier)
@@ -62,10 +63,23 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 		}
 		attempt = a
 	}
+	// abandon takes the attempt back when the credentials could not be
+	// checked (hashing overloaded, the user store down): a server-side
+	// failure must not count as the user's failed login, or a login flood
+	// would lock real users out.
+	abandon := func(err error) (User, error) {
+		if attempt != nil {
+			if aerr := attempt.Abandon(ctx); aerr != nil {
+				m.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rampart/auth: throttle could not take back an unchecked login",
+					slog.String("error", aerr.Error()))
+			}
+		}
+		return nil, err
+	}
 	user, encoded, err := m.cfg.Credentials.FindCredentials(ctx, identifier)
 	if errors.Is(err, ErrNoUser) {
 		if err := m.cfg.Passwords.VerifyDummy(ctx, pw); err != nil {
-			return nil, err
+			return abandon(err)
 		}
 		if attempt != nil {
 			attempt.Fail(ctx)
@@ -74,7 +88,7 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 		return nil, ErrInvalidCredentials
 	}
 	if err != nil {
-		return nil, err
+		return abandon(err)
 	}
 	ok, err := m.cfg.Passwords.Verify(ctx, pw, encoded)
 	if err != nil && !ok && isMalformed(err) {
@@ -83,7 +97,7 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 		err = nil
 	}
 	if err != nil {
-		return nil, err
+		return abandon(err)
 	}
 	if !ok {
 		if attempt != nil {

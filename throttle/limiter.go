@@ -280,7 +280,8 @@ func (l *Limiter) ResetAccount(ctx context.Context, account string) error {
 
 // Attempt is one login attempt admitted by [Limiter.Begin]. Call exactly
 // one of [Attempt.Fail] or [Attempt.Succeed] once the credentials are
-// verified; later calls do nothing. An Attempt is safe for concurrent use.
+// verified, or [Attempt.Abandon] when they could not be; later calls do
+// nothing. An Attempt is safe for concurrent use.
 type Attempt struct {
 	l       *Limiter
 	keys    keys
@@ -334,6 +335,24 @@ func (a *Attempt) Succeed(ctx context.Context) error {
 	_, err := st.Incr(ctx, k.known, now, l.cfg.KnownFor)
 	errs = append(errs, err)
 	if err := errors.Join(errs...); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// Abandon takes the attempt back when the credentials could not be
+// checked at all — a server-side failure such as password.ErrBusy under a
+// login flood, or the user store being down. It counts neither as a failure
+// nor as a success: without it, overload errors would count as failed
+// logins and back off the real user, turning a flood into a lockout. Later
+// calls, and calls after Fail or Succeed, do nothing. Errors wrap
+// [ErrUnavailable].
+func (a *Attempt) Abandon(ctx context.Context) error {
+	if a.done.Swap(true) || a.unlimited {
+		return nil
+	}
+	st, k, now := a.l.store, a.keys, a.l.cfg.Now()
+	if err := errors.Join(st.Decr(ctx, k.ip, now), st.Decr(ctx, k.pair, now), st.Decr(ctx, k.account, now)); err != nil {
 		return unavailable(err)
 	}
 	return nil

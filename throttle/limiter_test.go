@@ -616,3 +616,32 @@ func TestRefusedAttemptsOfGoneClientsAreNotCounted(t *testing.T) {
 		t.Fatalf("after 1s: %v (refused attempts were counted)", err)
 	}
 }
+
+// TestAbandonIsNotAFailure: attempts whose credentials could not be checked
+// (overload, a store outage) must not back off the real user.
+func TestAbandonIsNotAFailure(t *testing.T) {
+	l := throttle.New(throttle.NewMemoryStore(throttle.MemoryConfig{}), throttle.Config{})
+	ctx := context.Background()
+	ip := netip.MustParseAddr("192.0.2.1")
+	for i := 0; i < 20; i++ {
+		a, err := l.Begin(ctx, "alice@example.com", ip)
+		if err != nil {
+			t.Fatalf("abandoned attempt %d refused: %v", i, err)
+		}
+		if err := a.Abandon(ctx); err != nil {
+			t.Fatal(err)
+		}
+		a.Fail(ctx) // after Abandon: does nothing
+	}
+	// Real failures still count from zero: the sixth is refused.
+	for i := 0; i < 5; i++ {
+		a, err := l.Begin(ctx, "alice@example.com", ip)
+		if err != nil {
+			t.Fatalf("failure %d refused early: %v", i+1, err)
+		}
+		a.Fail(ctx)
+	}
+	if _, err := l.Begin(ctx, "alice@example.com", ip); !errors.Is(err, throttle.ErrLimited) {
+		t.Fatalf("after 5 real failures: %v, want ErrLimited", err)
+	}
+}
