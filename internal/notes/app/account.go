@@ -144,7 +144,7 @@ func (a *App) changePassword(w http.ResponseWriter, r *http.Request) {
 		a.passwordFailed(w, r, http.StatusUnprocessableEntity, map[string]string{"new_password": pe.Error()})
 		return
 	case err != nil:
-		att.Fail(ctx)
+		_ = att.Abandon(ctx) // a server-side failure is not the user's failed attempt
 		a.unavailable(w, r, "password change failed", err)
 		return
 	}
