@@ -136,7 +136,7 @@ func FuzzScanJSON(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		err := scanJSON([]byte(s), 6)
+		err := scanJSON([]byte(s), 6, nil)
 		if err != nil {
 			return
 		}
