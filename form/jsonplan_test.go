@@ -2,8 +2,8 @@ package form
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
