@@ -57,7 +57,8 @@
 // ([Config.CanonicalHost], [Config.AllowedHosts]); with none configured
 // they are refused with 400 instead of redirected to whatever Host the
 // client sent. The MDN Observatory scores a site without this redirect
-// below A.
+// below A. The redirect and the refusal carry the policy's headers too,
+// with [RedirectCSP] (nothing may load or frame them) and without HSTS.
 //
 // Plain HTTP for local development needs [Config.InsecureDev], which
 // applies only to loopback clients addressing a loopback host, refuses to

@@ -178,6 +178,10 @@ func loopbackHost(h string) bool {
 	return err == nil && a.IsLoopback()
 }
 
+// redirectCSP is RedirectCSP as a header value; len == cap, so an Add
+// copies rather than writing into it.
+var redirectCSP = []string{RedirectCSP}
+
 // ctxKey finds the per-response state; the accessors take only the request.
 type ctxKey struct{}
 
@@ -269,9 +273,22 @@ func (m *Middleware) localDev(r *http.Request) bool {
 	return false
 }
 
+// RedirectCSP is the Content-Security-Policy of the responses the
+// middleware answers itself (the redirect to HTTPS and its 400 refusal):
+// they have no content, so nothing may load, run, frame them or be
+// submitted from them.
+const RedirectCSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
 // redirect sends a plain-HTTP request to HTTPS: 301 for GET and HEAD, 308
-// for other methods so browsers repeat the method and body.
+// for other methods so browsers repeat the method and body. The response
+// carries the policy's headers other than the CSP, and [RedirectCSP], so
+// that even a refusal is not frameable or sniffable.
 func (m *Middleware) redirect(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h[hCSP] = redirectCSP
+	for _, f := range m.policy.fields {
+		h[f.key] = f.values
+	}
 	host := proxy.Host(r)
 	target := ""
 	if _, ok := m.allowed[hostname(host)]; ok && validHost(host) {

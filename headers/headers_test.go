@@ -359,3 +359,44 @@ func TestNoStore(t *testing.T) {
 		t.Fatal("SetNoStore did not replace a caching header")
 	}
 }
+
+// The responses the middleware answers itself (the redirect to HTTPS, the
+// 400 for an unknown host) carry the policy's headers and a CSP that
+// allows nothing, not a bare response a page could frame or sniff.
+func TestRedirectHasBaselineHeaders(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		cfg    Config
+		url    string
+		status int
+	}{
+		{"redirect", Config{CanonicalHost: "notes.example"}, "http://notes.example/x", 301},
+		{"refusal", Config{}, "http://evil.example/x", 400},
+		{"report-only policy still enforces the redirect CSP", Config{CanonicalHost: "notes.example", Policy: Policy{CSP: CSP{ReportOnly: true}}}, "http://notes.example/", 301},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := New(tt.cfg).Handler(ok)
+			w := serve(h, httptest.NewRequest("GET", tt.url, nil))
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d", w.Code, tt.status)
+			}
+			want := map[string]string{
+				"Content-Security-Policy":      RedirectCSP,
+				"X-Content-Type-Options":       "nosniff",
+				"X-Frame-Options":              "DENY",
+				"Referrer-Policy":              "strict-origin-when-cross-origin",
+				"Cross-Origin-Opener-Policy":   "same-origin",
+				"Cross-Origin-Resource-Policy": "same-origin",
+				"Strict-Transport-Security":    "",
+			}
+			for k, v := range want {
+				if got := w.Header().Get(k); got != v {
+					t.Errorf("%s = %q, want %q", k, got, v)
+				}
+			}
+			if w.Header().Get("Permissions-Policy") == "" {
+				t.Error("no Permissions-Policy")
+			}
+		})
+	}
+}

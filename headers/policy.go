@@ -139,7 +139,10 @@ const (
 // maxHeaders is the most headers a compiled policy sets.
 const maxHeaders = 10
 
-type field struct{ key, value string }
+type field struct {
+	key, value string
+	values     []string // {value}, len == cap, shared by the responses the middleware answers itself
+}
 
 // compiled is a validated policy with every header value precomputed; only
 // the CSP is assembled per response, around the nonce.
@@ -255,7 +258,7 @@ func compile(p Policy) *compiled {
 			panic("rampart/headers: invalid " + key + " value " + strconv.Quote(value))
 		}
 		if value != "" {
-			c.fields = append(c.fields, field{key, value})
+			c.fields = append(c.fields, field{key: key, value: value, values: []string{value}})
 		}
 	}
 	add(hNoSniff, "nosniff", "")

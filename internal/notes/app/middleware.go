@@ -32,7 +32,7 @@ const (
 //  4. plainHTTP and headers: the security headers and a fresh CSP nonce
 //     on every response, HSTS over TLS, the redirect of plain HTTP to
 //     HTTPS (dev mode serves plain HTTP to localhost only), with a
-//     baseline of headers on the redirects too.
+//     locked-down policy on the redirects too (set by the headers layer).
 //  5. a split by path:
 //     - /api/: the JSON API. Bearer tokens only: it is mounted outside the
 //     session and CSRF layers, so a cookie never authenticates an API
@@ -85,19 +85,17 @@ func (a *App) middleware() http.Handler {
 	return h
 }
 
-// baselineHeaders are set on every plain-HTTP request before the headers
-// layer runs. A request that layer serves gets its full policy, which
-// replaces each of them; a request it refuses or redirects to HTTPS (in
-// production, and in dev mode for anything but localhost) is answered
-// before it sets any header, and keeps these: a policy that allows no
-// script, no framing, no sniffing. The slices are shared between
-// responses; each has len == cap, so an Add copies instead of writing
-// into them.
+// baselineHeaders are set on the one response served over plain HTTP
+// outside the headers layer: the production health check (plainHTTP). The
+// headers layer gives every other response its full policy, and its own
+// redirects and refusals a locked-down one (headers.RedirectCSP). The
+// slices are shared between responses; each has len == cap, so an Add
+// copies instead of writing into them.
 var baselineHeaders = []struct {
 	key string
 	val []string
 }{
-	{"Content-Security-Policy", []string{"default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"}},
+	{"Content-Security-Policy", []string{headers.RedirectCSP}},
 	{"X-Content-Type-Options", []string{"nosniff"}},
 	{"X-Frame-Options", []string{"DENY"}},
 	{"Referrer-Policy", []string{"no-referrer"}},
@@ -107,13 +105,17 @@ var baselineHeaders = []struct {
 	{"X-Xss-Protection", []string{"0"}},
 }
 
-// plainHTTP gives plain-HTTP requests the baseline headers. In production
-// it also marks them no-store and answers health checks that reach the
-// server over plain HTTP (a load balancer probing the instance behind the
-// TLS proxy) with a bare "ok", since the headers layer would redirect
-// them to HTTPS.
+// plainHTTP handles plain-HTTP requests in production: they are marked
+// no-store (the headers layer then redirects them to HTTPS), and health
+// checks that reach the server over plain HTTP (a load balancer probing
+// the instance behind the TLS proxy) get a bare "ok" with the baseline
+// headers, since the headers layer would redirect them. In dev mode, and
+// for TLS requests, it does nothing.
 func (a *App) plainHTTP(next http.Handler) http.Handler {
 	prod, behindProxy := a.cfg.IsProduction(), a.cfg.BehindProxy
+	if !prod {
+		return next
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Without -behind-proxy only the connection can be TLS, and asking
 		// it directly spares parsing the client address on the hot path.
@@ -122,15 +124,13 @@ func (a *App) plainHTTP(next http.Handler) http.Handler {
 			return
 		}
 		h := w.Header()
-		for _, b := range baselineHeaders {
-			h[b.key] = b.val
-		}
-		if prod {
-			h.Set("Cache-Control", "no-store")
-			if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-				a.healthz(w, r)
-				return
+		h.Set("Cache-Control", "no-store")
+		if r.URL.Path == healthzPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			for _, b := range baselineHeaders {
+				h[b.key] = b.val
 			}
+			a.healthz(w, r)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
