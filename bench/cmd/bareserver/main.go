@@ -15,7 +15,11 @@ import (
 	"flag"
 	"log"
 	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rampartgo/rampart/internal/notes/web"
@@ -24,7 +28,25 @@ import (
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8091", "listen address (loopback)")
 	email := flag.String("email", "bench@example.com", "the email the page shows")
+	cpuprofile := flag.String("cpuprofile", "", "profile the CPU until SIGINT or SIGTERM, then write the profile here")
 	flag.Parse()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		go func() {
+			<-sig
+			pprof.StopCPUProfile()
+			f.Close()
+			os.Exit(0)
+		}()
+	}
 
 	tmpl, err := web.Parse()
 	if err != nil {
