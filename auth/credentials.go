@@ -9,6 +9,7 @@ import (
 	"github.com/rampartgo/rampart/event"
 	"github.com/rampartgo/rampart/password"
 	"github.com/rampartgo/rampart/proxy"
+	"github.com/rampartgo/rampart/throttle"
 )
 
 // Credentials gives the login manager access to the application's user
@@ -49,31 +50,18 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 			slog.String("reason", reason), slog.String("ip", proxy.ClientIP(r).String()),
 			slog.String("identifier", truncate(identifier, 100)))
 	}
-	var attempt interface {
-		Fail(context.Context)
-		Succeed(context.Context) error
-		Abandon(context.Context) error
-	}
-	if m.cfg.Throttle != nil {
-		a, err := m.cfg.Throttle.BeginRequest(r, identifier)
-		if err != nil {
-			// Refused attempts are not logged one by one: the throttle
-			// logs the lockout once, and a flood must not flood the log.
-			return nil, err
-		}
-		attempt = a
+	attempt, err := m.beginAttempt(r, identifier)
+	if err != nil {
+		// Refused attempts are not logged one by one: the throttle logs
+		// the lockout once, and a flood must not flood the log.
+		return nil, err
 	}
 	// abandon takes the attempt back when the credentials could not be
 	// checked (hashing overloaded, the user store down): a server-side
 	// failure must not count as the user's failed login, or a login flood
 	// would lock real users out.
 	abandon := func(err error) (User, error) {
-		if attempt != nil {
-			if aerr := attempt.Abandon(ctx); aerr != nil {
-				m.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rampart/auth: throttle could not take back an unchecked login",
-					slog.String("error", aerr.Error()))
-			}
-		}
+		attempt.abandon(ctx)
 		return nil, err
 	}
 	user, encoded, err := m.cfg.Credentials.FindCredentials(ctx, identifier)
@@ -81,9 +69,7 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 		if err := m.cfg.Passwords.VerifyDummy(ctx, pw); err != nil {
 			return abandon(err)
 		}
-		if attempt != nil {
-			attempt.Fail(ctx)
-		}
+		attempt.fail(ctx)
 		fail("unknown user")
 		return nil, ErrInvalidCredentials
 	}
@@ -100,18 +86,11 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 		return abandon(err)
 	}
 	if !ok {
-		if attempt != nil {
-			attempt.Fail(ctx)
-		}
+		attempt.fail(ctx)
 		fail("wrong password")
 		return nil, ErrInvalidCredentials
 	}
-	if attempt != nil {
-		if err := attempt.Succeed(ctx); err != nil {
-			m.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rampart/auth: throttle could not record a successful login",
-				slog.String("error", err.Error()))
-		}
-	}
+	attempt.succeed(ctx)
 	if m.cfg.Passwords.NeedsRehash(encoded) {
 		if h, err := m.cfg.Passwords.Hash(ctx, pw); err == nil {
 			if err := m.cfg.Credentials.SetPasswordHash(ctx, user, h); err != nil {
@@ -130,13 +109,42 @@ func (m *Manager) CheckCredentials(r *http.Request, identifier, pw string) (User
 // every remember-me token is revoked, this session gets a new id and a fresh
 // login time, and authn_password_change is emitted. A wrong current password
 // returns ErrInvalidCredentials. It returns how many other sessions ended.
+//
+// The current-password check is throttled like a login (see
+// CheckCredentials), under identifier, so that a hijacked session cannot
+// guess the password through this form: when Config.Throttle refuses the
+// attempt, ChangePassword returns its *throttle.LimitedError (answer 429 with
+// Retry-After) and checks nothing. A wrong current password counts as a
+// failed attempt; a right one clears the failures, even when the new
+// password is then refused by the policy; a server-side failure (the user
+// store down, hashing overloaded) counts as neither. Other errors are backend
+// failures (answer 503).
 func (m *Manager) ChangePassword(w http.ResponseWriter, r *http.Request, identifier, current, newPassword string, userInputs ...string) (int, error) {
 	m.needCredentials()
-	ctx := r.Context()
-	user := CurrentUser(ctx)
+	user := CurrentUser(r.Context())
 	if user == nil {
 		return 0, ErrNoUser
 	}
+	attempt, err := m.beginAttempt(r, identifier)
+	if err != nil {
+		return 0, err
+	}
+	n, err := m.changePassword(w, r, user, identifier, current, newPassword, userInputs)
+	var pe *password.PolicyError
+	switch {
+	case errors.Is(err, ErrInvalidCredentials):
+		attempt.fail(r.Context())
+	case err == nil, errors.As(err, &pe):
+		attempt.succeed(r.Context())
+	default:
+		attempt.abandon(r.Context())
+	}
+	return n, err
+}
+
+// changePassword is ChangePassword once the throttle admitted the attempt.
+func (m *Manager) changePassword(w http.ResponseWriter, r *http.Request, user User, identifier, current, newPassword string, userInputs []string) (int, error) {
+	ctx := r.Context()
 	failed := func(reason string) {
 		event.Emit(ctx, m.cfg.Logger, event.PasswordChangeFail,
 			slog.String("user", user.AuthID()), slog.String("reason", reason),
@@ -162,7 +170,9 @@ func (m *Manager) ChangePassword(w http.ResponseWriter, r *http.Request, identif
 	}
 	hash, err := m.cfg.Passwords.Hash(ctx, newPassword, append(userInputs, identifier)...)
 	if err != nil {
-		failed("policy")
+		if pe := (*password.PolicyError)(nil); errors.As(err, &pe) {
+			failed("policy")
+		}
 		return 0, err
 	}
 	if err := m.cfg.Credentials.SetPasswordHash(ctx, user, hash); err != nil {
@@ -206,6 +216,57 @@ func (m *Manager) DestroyOtherSessions(w http.ResponseWriter, r *http.Request) (
 		m.clearRememberCookie(w)
 	}
 	return n, nil
+}
+
+// attempt is a login attempt admitted by Config.Throttle, or a nil *attempt
+// when there is no throttle: its methods then do nothing.
+type attempt struct {
+	m *Manager
+	a *throttle.Attempt
+}
+
+// beginAttempt asks Config.Throttle to admit an attempt for identifier. It
+// returns the throttle's *throttle.LimitedError when the attempt must wait,
+// or an error wrapping throttle.ErrUnavailable.
+func (m *Manager) beginAttempt(r *http.Request, identifier string) (*attempt, error) {
+	if m.cfg.Throttle == nil {
+		return nil, nil
+	}
+	a, err := m.cfg.Throttle.BeginRequest(r, identifier)
+	if err != nil {
+		return nil, err
+	}
+	return &attempt{m: m, a: a}, nil
+}
+
+// fail records that the password was wrong.
+func (at *attempt) fail(ctx context.Context) {
+	if at != nil {
+		at.a.Fail(ctx)
+	}
+}
+
+// succeed records that the password was right; the caller goes on even if
+// the throttle cannot record it.
+func (at *attempt) succeed(ctx context.Context) {
+	if at == nil {
+		return
+	}
+	if err := at.a.Succeed(ctx); err != nil {
+		at.m.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rampart/auth: throttle could not record a successful login",
+			slog.String("error", err.Error()))
+	}
+}
+
+// abandon takes the attempt back: the password could not be checked.
+func (at *attempt) abandon(ctx context.Context) {
+	if at == nil {
+		return
+	}
+	if err := at.a.Abandon(ctx); err != nil {
+		at.m.cfg.Logger.LogAttrs(ctx, slog.LevelError, "rampart/auth: throttle could not take back an unchecked login",
+			slog.String("error", err.Error()))
+	}
 }
 
 func truncate(s string, n int) string {

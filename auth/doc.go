@@ -22,9 +22,10 @@
 //     dummy hash for unknown accounts so that timing does not reveal who has
 //     one) and rehash-on-login in the right order, and returns one error,
 //     [ErrInvalidCredentials], whatever was wrong.
-//   - [Manager.ChangePassword] checks the current password, enforces the
-//     policy, ends every other session of the user and revokes their
-//     remember-me tokens.
+//   - [Manager.ChangePassword] checks the current password (throttled like a
+//     login, so a hijacked session cannot guess it), enforces the policy,
+//     ends every other session of the user and revokes their remember-me
+//     tokens.
 //
 // # Remember-me
 //

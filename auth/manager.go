@@ -73,8 +73,9 @@ type Config struct {
 	// and ChangePassword.
 	Passwords *password.Hasher
 
-	// Throttle limits failed logins per account and per client IP. Nil
-	// means no throttling, which is unsafe for an Internet-facing login:
+	// Throttle limits failed logins per account and per client IP, and
+	// the current-password checks of ChangePassword with them. Nil means
+	// no throttling, which is unsafe for an Internet-facing login:
 	// NewManager logs a warning. Default: nil.
 	Throttle *throttle.Limiter
 

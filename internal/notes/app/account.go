@@ -103,10 +103,10 @@ type passwordForm struct {
 }
 
 // changePassword runs behind RequireFreshLogin: the password was typed
-// within the last 15 minutes. The current password is checked again
-// (throttled like a login); on success every other session of the user
-// ends, remember-me tokens and API tokens are revoked, and this session
-// gets a new id.
+// within the last 15 minutes. The current password is checked again,
+// throttled like a login by auth.Manager.ChangePassword; on success every
+// other session of the user ends, remember-me tokens and API tokens are
+// revoked, and this session gets a new id.
 func (a *App) changePassword(w http.ResponseWriter, r *http.Request) {
 	var f passwordForm
 	_, err := a.forms.Submitted(r, &f)
@@ -120,35 +120,25 @@ func (a *App) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	u := auth.CurrentUser(ctx).(*appUser)
-	att, err := a.limiter.BeginRequest(r, u.email)
+	_, err = a.auth.ChangePassword(w, r, u.email, string(f.Current), string(f.New))
 	var limited *throttle.LimitedError
+	var pe *password.PolicyError
 	switch {
 	case errors.As(err, &limited):
 		w.Header().Set("Retry-After", limited.RetryAfterHeader())
 		a.passwordFailed(w, r, http.StatusTooManyRequests, map[string]string{
 			web.FormErrorKey: "Too many failed attempts. Try again in " + strconv.Itoa(limited.RetryAfterSeconds()) + " seconds."})
 		return
-	case err != nil:
-		a.unavailable(w, r, "password change: throttle unavailable", err)
-		return
-	}
-	_, err = a.auth.ChangePassword(w, r, u.email, string(f.Current), string(f.New))
-	var pe *password.PolicyError
-	switch {
 	case errors.Is(err, auth.ErrInvalidCredentials):
-		att.Fail(ctx)
 		a.passwordFailed(w, r, http.StatusUnprocessableEntity, map[string]string{"current_password": "The current password is not correct."})
 		return
 	case errors.As(err, &pe):
-		_ = att.Succeed(ctx) // a failure is logged by the throttle; the answer does not depend on it
 		a.passwordFailed(w, r, http.StatusUnprocessableEntity, map[string]string{"new_password": pe.Error()})
 		return
-	case err != nil:
-		_ = att.Abandon(ctx) // a server-side failure is not the user's failed attempt
+	case err != nil: // throttle.ErrUnavailable, password.ErrBusy, the database
 		a.unavailable(w, r, "password change failed", err)
 		return
 	}
-	_ = att.Succeed(ctx)
 	if err := a.tokens.RevokeUser(ctx, u.AuthID()); err != nil {
 		a.log.ErrorContext(ctx, "password change: revoking API tokens failed", "err", err)
 	}
