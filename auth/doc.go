@@ -26,6 +26,10 @@
 //     login, so a hijacked session cannot guess it), enforces the policy,
 //     ends every other session of the user and revokes their remember-me
 //     tokens.
+//   - [Manager.RevokeSession] ends one of a user's sessions ("log out this
+//     device") together with the remember-me token of that device, and
+//     refuses a session of another user; [Manager.DestroyOtherSessions]
+//     ends all but the current one.
 //
 // # Remember-me
 //
@@ -39,10 +43,17 @@
 // of that user's remember-me tokens are revoked. Logins from a remember-me
 // cookie are never fresh.
 //
+// Each token records the session it last logged in (a
+// [RememberSessionStore] keeps the link; both stores here do), so revoking
+// that session revokes the device's token too, while other devices stay
+// remembered. The link is the session's public handle, never a secret.
+//
 // # Events
 //
 // Every outcome is logged through the event package with the OWASP logging
 // vocabulary: authn_login_success, authn_login_fail, authn_login_lock (from
 // throttle), authn_logout, authn_password_change, authn_password_change_fail,
-// authn_token_reuse (a copied remember-me cookie).
+// authn_token_reuse (a copied remember-me cookie), authn_token_revoked (a
+// remember-me token revoked with its session; the session package emits
+// session_revoked).
 package auth

@@ -80,7 +80,10 @@ type Config struct {
 	Throttle *throttle.Limiter
 
 	// Remember stores remember-me tokens. Nil disables remember-me (Login
-	// ignores LoginOptions.Remember). Default: nil.
+	// ignores LoginOptions.Remember). A RememberSessionStore (as both
+	// stores in this package are) lets RevokeSession revoke one device's
+	// token; with any other store it revokes all of the user's tokens.
+	// Default: nil.
 	Remember RememberStore
 
 	// RememberFor is how long a remember-me token lasts. Default: 30 days.
@@ -209,9 +212,18 @@ func (m *Manager) Login(w http.ResponseWriter, r *http.Request, user User, opts 
 	if err := m.startSession(r, user, true); err != nil {
 		return err
 	}
-	if opts.Remember && m.cfg.Remember != nil {
-		if err := m.issueRemember(w, r, user.AuthID(), m.cfg.Now().Add(m.cfg.RememberFor)); err != nil {
-			return err
+	if m.cfg.Remember != nil {
+		if opts.Remember {
+			if err := m.issueRemember(w, r, user.AuthID(), m.cfg.Sessions.Get(r).Handle(), m.cfg.Now().Add(m.cfg.RememberFor)); err != nil {
+				return err
+			}
+		} else if sel, _, ok := m.readRememberCookie(r); ok {
+			// The device stays remembered by the token it already holds:
+			// that token now belongs with the renewed session, so that
+			// RevokeSession of this session revokes it too.
+			if err := m.linkRemember(r, sel, user.AuthID()); err != nil {
+				return err
+			}
 		}
 	}
 	event.Emit(r.Context(), m.cfg.Logger, event.LoginSuccess,

@@ -25,6 +25,11 @@ type RememberToken struct {
 	RotatedAt     time.Time // when PrevHash was replaced
 	UserID        string    // the user it logs in
 	Expires       time.Time // after this the token is worthless
+	// Session is the handle (session.Info.Handle) of the session the token
+	// last logged in on its device, so that revoking that session can
+	// revoke the token too; "" when unknown. Only a RememberSessionStore
+	// keeps it.
+	Session string
 }
 
 // rotationGrace is how long after a rotation the replaced validator is
@@ -55,6 +60,28 @@ type RememberStore interface {
 	DeleteForUser(ctx context.Context, userID string) error
 }
 
+// RememberSessionStore is a RememberStore that also keeps which session
+// each token logged in (RememberToken.Session), so that
+// [Manager.RevokeSession] can revoke exactly the token of the device whose
+// session it ends. MemoryRememberStore and SQLRememberStore implement it.
+// With a RememberStore that does not, RevokeSession cannot tell which token
+// is the device's and revokes all of the user's remember-me tokens (fail
+// closed). Implementations must be safe for concurrent use.
+type RememberSessionStore interface {
+	RememberStore
+	// SetSession records handle as the session of the token with the
+	// selector, if that token belongs to userID. A selector that names no
+	// token of userID is not an error and changes nothing: one user's
+	// login cannot re-link another user's token.
+	SetSession(ctx context.Context, selector, userID, handle string) error
+	// DeleteForSession deletes userID's tokens whose session is handle,
+	// and userID's tokens with no session (Session "", made before the
+	// store kept links): any of those may be that session's device's, so
+	// they go too (fail closed). It returns how many it deleted. It deletes
+	// nothing when handle is "", and never another user's token.
+	DeleteForSession(ctx context.Context, userID, handle string) (int, error)
+}
+
 const (
 	selectorLen  = 16
 	validatorLen = 32
@@ -63,18 +90,47 @@ const (
 	validatorEnc = 43
 )
 
-func (m *Manager) issueRemember(w http.ResponseWriter, r *http.Request, userID string, expires time.Time) error {
+// issueRemember creates a token for userID, linked to the session handle,
+// and sets its cookie.
+func (m *Manager) issueRemember(w http.ResponseWriter, r *http.Request, userID, handle string, expires time.Time) error {
 	var raw [selectorLen]byte
 	_, _ = rand.Read(raw[:])
 	sel := base64.RawURLEncoding.EncodeToString(raw[:])
 	val, sum := newValidator()
 	if err := m.cfg.Remember.Create(r.Context(), RememberToken{
-		Selector: sel, ValidatorHash: sum, UserID: userID, Expires: expires,
+		Selector: sel, ValidatorHash: sum, UserID: userID, Expires: expires, Session: handle,
 	}); err != nil {
 		return err
 	}
 	m.setRememberCookie(w, sel, val, expires)
 	return nil
+}
+
+// linkRemember records this request's session as the session of userID's
+// remember-me token sel, when the store keeps links (RememberSessionStore).
+// A token of another user is left alone. When the link cannot be recorded,
+// the login just made on this session is undone and the error returned:
+// RevokeSession could not find this device's token, so the session must not
+// outlive the error (fail closed). The device's cookie still logs it in on
+// the next request, which records the link again.
+func (m *Manager) linkRemember(r *http.Request, sel, userID string) error {
+	ls, ok := m.cfg.Remember.(RememberSessionStore)
+	if !ok {
+		return nil
+	}
+	s := m.cfg.Sessions.Get(r)
+	err := ls.SetSession(r.Context(), sel, userID, s.Handle())
+	if err == nil {
+		return nil
+	}
+	if derr := s.Destroy(); derr != nil {
+		m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot undo a login whose remember-me token could not be linked",
+			slog.String("user", userID), slog.String("error", derr.Error()))
+	}
+	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
+		c.user = nil
+	}
+	return err
 }
 
 func newValidator() (val, sum []byte) {
@@ -195,7 +251,12 @@ func (m *Manager) loginFromRemember(w http.ResponseWriter, r *http.Request) (Use
 	if err := m.startSession(r, user, false); err != nil {
 		return nil, err
 	}
+	// The device keeps its (rotated) token whatever happens next, so that a
+	// retry after a failed link is not taken for a copied cookie.
 	m.setRememberCookie(w, sel, newVal, tok.Expires)
+	if err := m.linkRemember(r, sel, tok.UserID); err != nil {
+		return nil, err
+	}
 	event.Emit(ctx, m.cfg.Logger, event.LoginSuccess,
 		slog.String("user", tok.UserID), slog.String("ip", proxy.ClientIP(r).String()),
 		slog.String("method", "remember-me"))
@@ -210,7 +271,7 @@ type MemoryRememberStore struct {
 	now    func() time.Time
 }
 
-var _ RememberStore = (*MemoryRememberStore)(nil)
+var _ RememberSessionStore = (*MemoryRememberStore)(nil)
 
 // NewMemoryRememberStore returns an empty in-memory store.
 func NewMemoryRememberStore() *MemoryRememberStore {
@@ -274,4 +335,32 @@ func (s *MemoryRememberStore) DeleteForUser(_ context.Context, userID string) er
 		}
 	}
 	return nil
+}
+
+// SetSession implements RememberSessionStore.
+func (s *MemoryRememberStore) SetSession(_ context.Context, selector, userID, handle string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.tokens[selector]; ok && t.UserID == userID {
+		t.Session = handle
+		s.tokens[selector] = t
+	}
+	return nil
+}
+
+// DeleteForSession implements RememberSessionStore.
+func (s *MemoryRememberStore) DeleteForSession(_ context.Context, userID, handle string) (int, error) {
+	if handle == "" {
+		return 0, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.tokens {
+		if v.UserID == userID && (v.Session == handle || v.Session == "") {
+			delete(s.tokens, k)
+			n++
+		}
+	}
+	return n, nil
 }

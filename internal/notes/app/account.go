@@ -60,22 +60,17 @@ func validHandle(id string) bool {
 	return true
 }
 
-// revokeSession ends one of the current user's sessions. A handle that is
-// not one of theirs is a 404, whoever owns it.
+// revokeSession ends one of the current user's sessions and the
+// remember-me token of its device (auth.Manager.RevokeSession), so that
+// the device's cookie cannot log it straight back in. A handle that is not
+// one of theirs is a 404, whoever owns it.
 func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	uid := auth.CurrentUser(r.Context()).AuthID()
 	if !validHandle(id) {
 		a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such session.")
 		return
 	}
-	ctx := r.Context()
-	sel, err := a.rememberSelectorOf(ctx, uid, id)
-	if err != nil {
-		a.unavailable(w, r, "account: listing sessions failed", err)
-		return
-	}
-	err = a.sessions.Revoke(ctx, uid, id)
+	err := a.auth.RevokeSession(r.Context(), auth.CurrentUser(r.Context()).AuthID(), id)
 	switch {
 	case errors.Is(err, session.ErrNotFound):
 		a.errorPage(w, r, http.StatusNotFound, "Not found", "There is no such session.")
@@ -83,14 +78,6 @@ func (a *App) revokeSession(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		a.unavailable(w, r, "account: revoking a session failed", err)
 		return
-	}
-	// The device's remember-me token goes with its session, or its cookie
-	// would log it straight back in.
-	if sel != "" {
-		if err := a.remember.Delete(ctx, sel); err != nil {
-			a.unavailable(w, r, "account: revoking the device's remember-me token failed", err)
-			return
-		}
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
