@@ -84,7 +84,9 @@
 // store: reads are served from memory for up to a second, writes and
 // deletes go through at once. With one server it changes nothing but
 // speed; with several, a revocation on one server reaches the others'
-// reads within the cache's TTL (and their writes at once).
+// reads within the cache's TTL (and their writes at once). A new session
+// is cached only once it is read, and kept only if read again, so a
+// flood of new sessions does not push out the ones in use.
 //
 // # Concurrent requests
 //
