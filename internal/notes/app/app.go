@@ -55,8 +55,8 @@ type Deps struct {
 
 	// SessionStore keeps sessions. Default: a session.MemoryStore.
 	SessionStore session.Store
-	// ThrottleStore keeps failed-login counters. Default: a
-	// throttle.MemoryStore.
+	// ThrottleStore keeps failed-login counters and the per-network
+	// registration counts. Default: a throttle.MemoryStore.
 	ThrottleStore throttle.Store
 	// TokenStore keeps API refresh-token families and revocations.
 	// Default: a token.MemoryStore.
@@ -96,6 +96,8 @@ type App struct {
 	headers        *headers.Middleware
 	tokens         *token.Manager
 	limiter        *throttle.Limiter
+	throttleStore  throttle.Store
+	registerRate   throttle.RateConfig // POST /register per client network; see allowRegistration
 	passwords      *password.Hasher
 	forms          *form.Binder
 
@@ -140,6 +142,8 @@ func New(d Deps) *App {
 	a.sessionStore, a.remember, a.rememberCookie = d.SessionStore, d.RememberStore, rememberCookieName(insecureDev)
 	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
 	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
+	a.throttleStore = d.ThrottleStore
+	a.registerRate = throttle.RateConfig{Limit: registerLimit, Per: registerPer}
 	a.auth = auth.NewManager(auth.Config{
 		Sessions:    a.sessions,
 		Users:       a.users,

@@ -18,6 +18,7 @@ import (
 	"github.com/rampartgo/rampart/internal/notes/store"
 	"github.com/rampartgo/rampart/internal/notes/web"
 	"github.com/rampartgo/rampart/password"
+	"github.com/rampartgo/rampart/proxy"
 	"github.com/rampartgo/rampart/redirect"
 	"github.com/rampartgo/rampart/throttle"
 )
@@ -119,6 +120,41 @@ func accountEmail(s string) (string, bool) {
 	return s, true
 }
 
+// Registration limit: each client network (an IPv4 address, an IPv6 /64:
+// see throttle.Network) may post registerLimit readable registration
+// forms per sliding registerPer, whether they create an account or fail
+// validation. The numbers are generous on purpose: a school or an office
+// behind one NAT address registers together, and the contract's
+// black-box suite posts some 75 registrations from one address within
+// seconds. What the limit stops is one client creating accounts, and
+// making the server compute password hashes, by the thousand. Refused
+// posts count too, so a client that ignores Retry-After stays refused.
+const (
+	registerLimit = 200
+	registerPer   = time.Hour
+)
+
+// allowRegistration counts a registration attempt from r's client network
+// (proxy.ClientIP, so behind a trusted proxy the forwarded address). It
+// returns nil, a *throttle.LimitedError, or an error wrapping
+// throttle.ErrUnavailable: the store is down, and registration fails
+// closed like login.
+func (a *App) allowRegistration(r *http.Request) error {
+	network := "unknown" // every client without an address shares one count
+	if p := throttle.Network(proxy.ClientIP(r)); p.IsValid() {
+		network = p.String()
+	}
+	// A Rate keeps no state of its own (the counts are in the store), so
+	// one per request costs little, and the excess_use event it logs at
+	// the first refusal of a burst (not at every refusal, which would let
+	// a flood flood the log) then names the action and the network.
+	cfg := a.registerRate
+	cfg.Logger = a.log.With(slog.String("action", "register"), slog.String("network", network))
+	// The key is hashed into the Rate's own namespace, apart from the
+	// login limiter's counters in the same store.
+	return throttle.NewRate(a.throttleStore, cfg).Allow(r.Context(), "register-ip:"+network)
+}
+
 func (a *App) registerForm(w http.ResponseWriter, r *http.Request) {
 	p := a.page(r, true)
 	p.Form = &web.Form{}
@@ -129,12 +165,26 @@ func (a *App) registerForm(w http.ResponseWriter, r *http.Request) {
 // a 422 with the same form-level message; a taken email gets that message
 // alone, after the same password hashing as a success, so its page and its
 // timing match other failures as far as a form that logs in on success
-// allows.
+// allows. A client network over the registration limit gets 429 with
+// Retry-After, decided before the form's contents are looked at, so it
+// tells nothing about the address.
 func (a *App) register(w http.ResponseWriter, r *http.Request) {
 	var f registerForm
 	_, err := a.forms.Submitted(r, &f)
 	if err != nil && form.Status(err) != http.StatusUnprocessableEntity {
+		// Not counted: an unreadable form costs no hash and no query.
 		a.bindFailed(w, r, err)
+		return
+	}
+	var limited *throttle.LimitedError
+	switch limitErr := a.allowRegistration(r); {
+	case errors.As(limitErr, &limited):
+		w.Header().Set("Retry-After", limited.RetryAfterHeader())
+		msg := "Too many registrations from your network. Try again in " + strconv.Itoa(limited.RetryAfterSeconds()) + " seconds."
+		a.renderRegister(w, r, http.StatusTooManyRequests, f.Email, map[string]string{web.FormErrorKey: msg})
+		return
+	case limitErr != nil:
+		a.unavailable(w, r, "register: rate limit store failed", limitErr)
 		return
 	}
 	errs := fieldErrors(err)
@@ -184,9 +234,15 @@ func (a *App) register(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) registerFailed(w http.ResponseWriter, r *http.Request, email string, errs map[string]string) {
 	errs[web.FormErrorKey] = msgRegisterFailed
+	a.renderRegister(w, r, http.StatusUnprocessableEntity, email, errs)
+}
+
+// renderRegister re-renders the registration form with the email as typed
+// (escaped by the template) and errs; passwords are never echoed.
+func (a *App) renderRegister(w http.ResponseWriter, r *http.Request, status int, email string, errs map[string]string) {
 	p := a.page(r, true)
 	p.Form = &web.Form{Values: map[string]string{"email": email}, Errors: errs}
-	a.render(w, r, http.StatusUnprocessableEntity, "register", p)
+	a.render(w, r, status, "register", p)
 }
 
 // ---- login and logout ----
