@@ -3,11 +3,8 @@ package auth_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -124,23 +121,11 @@ func TestSQLiteRememberStore(t *testing.T) {
 }
 
 func TestPostgresRememberStore(t *testing.T) {
-	url := os.Getenv("RAMPART_TEST_POSTGRES")
-	if url == "" {
-		t.Skip("RAMPART_TEST_POSTGRES is not set; set it to a PostgreSQL URL to run this test")
-	}
-	db, err := sql.Open("pgx", url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var b [6]byte
-	rand.Read(b[:])
-	table := "remember_" + hex.EncodeToString(b[:])
+	db, table := openPostgres(t)
 	s := auth.NewSQLRememberStore(db, table)
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + table) })
 	testRememberStore(t, s)
 }
 
