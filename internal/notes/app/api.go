@@ -10,6 +10,7 @@ import (
 	"github.com/rampartgo/rampart/auth"
 	"github.com/rampartgo/rampart/form"
 	"github.com/rampartgo/rampart/internal/notes/store"
+	"github.com/rampartgo/rampart/password"
 	"github.com/rampartgo/rampart/throttle"
 	"github.com/rampartgo/rampart/token"
 )
@@ -213,6 +214,12 @@ func (a *App) apiCreateNote(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *App) apiUnavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, password.ErrBusy) {
+		a.hashersBusy(r, what, err)
+		w.Header().Set("Retry-After", busyRetryAfter)
+		jsonError(w, http.StatusTooManyRequests, "too many requests; try again in a few seconds")
+		return
+	}
 	a.log.ErrorContext(r.Context(), what, "err", err, "path", r.URL.Path)
 	w.Header().Set("Retry-After", "5")
 	jsonError(w, http.StatusServiceUnavailable, "service temporarily unavailable")

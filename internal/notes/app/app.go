@@ -15,11 +15,15 @@
 package app
 
 import (
+	"errors"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
+	"time"
 
 	"github.com/rampartgo/rampart/auth"
 	"github.com/rampartgo/rampart/csrf"
+	"github.com/rampartgo/rampart/event"
 	"github.com/rampartgo/rampart/form"
 	"github.com/rampartgo/rampart/headers"
 	"github.com/rampartgo/rampart/internal/notes/config"
@@ -86,20 +90,22 @@ type App struct {
 	tmpl  *web.Templates
 	keys  *keys.Ring
 
-	users          *userCache
-	sessionStore   session.Store
-	remember       auth.RememberStore
-	rememberCookie string
-	sessions       *session.Manager
-	auth           *auth.Manager
-	csrf           *csrf.Protection
-	headers        *headers.Middleware
-	tokens         *token.Manager
-	limiter        *throttle.Limiter
-	throttleStore  throttle.Store
-	registerRate   throttle.RateConfig // POST /register per client network; see allowRegistration
-	passwords      *password.Hasher
-	forms          *form.Binder
+	users         *userCache
+	sessions      *session.Manager
+	auth          *auth.Manager
+	csrf          *csrf.Protection
+	headers       *headers.Middleware
+	tokens        *token.Manager
+	limiter       *throttle.Limiter
+	throttleStore throttle.Store
+	registerRate  throttle.RateConfig // POST /register per client network; see allowRegistration
+	passwords     *password.Hasher
+	forms         *form.Binder
+
+	// busyRefused counts requests refused with password.ErrBusy since
+	// busyLogged, the Unix second of the last excess_use event for them.
+	busyRefused atomic.Int64
+	busyLogged  atomic.Int64
 
 	nonce       func(*http.Request) string
 	csrfToken   func(*http.Request) string
@@ -139,7 +145,6 @@ func New(d Deps) *App {
 
 	a.users = newUserCache(a.store)
 	d.SessionStore = newTaggedSessions(d.SessionStore, a.keys)
-	a.sessionStore, a.remember, a.rememberCookie = d.SessionStore, d.RememberStore, rememberCookieName(insecureDev)
 	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
 	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
 	a.throttleStore = d.ThrottleStore
@@ -217,9 +222,44 @@ func (a *App) errorPage(w http.ResponseWriter, r *http.Request, status int, titl
 	a.render(w, r, status, "error", p)
 }
 
-// unavailable answers 503 for a backend failure, which is logged.
+// unavailable answers 503 for a backend failure, which is logged; or 429
+// when err is password.ErrBusy (see hashersBusy).
 func (a *App) unavailable(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if errors.Is(err, password.ErrBusy) {
+		a.hashersBusy(r, what, err)
+		w.Header().Set("Retry-After", busyRetryAfter)
+		http.Error(w, msgBusy, http.StatusTooManyRequests)
+		return
+	}
 	a.log.ErrorContext(r.Context(), what, slog.Any("err", err), slog.String("path", r.URL.Path))
 	w.Header().Set("Retry-After", "5")
 	http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
+}
+
+// Every password hashing slot stayed taken for the hasher's MaxWait
+// (password.ErrBusy): more logins, registrations or password changes
+// arrived at once than the CPUs can hash. That is a flood of requests,
+// not a broken backend, so the answer is 429 with a short Retry-After (as
+// the contract has for too many login attempts) rather than a 5xx, and
+// the log says so at Warn level with the event vocabulary's excess_use.
+const (
+	busyRetryAfter = "2"
+	msgBusy        = "Too many sign-ins are being checked right now. Try again in a few seconds."
+)
+
+// hashersBusy logs an excess_use event for a request refused because every
+// hashing slot was busy: at most one a second (busyLogged), so that a flood
+// cannot flood the log too; the event carries how many were refused since
+// the last one.
+func (a *App) hashersBusy(r *http.Request, what string, err error) {
+	n := a.busyRefused.Add(1)
+	now := time.Now().Unix()
+	last := a.busyLogged.Load()
+	if now <= last || !a.busyLogged.CompareAndSwap(last, now) {
+		return
+	}
+	a.busyRefused.Add(-n)
+	event.Emit(r.Context(), a.log, event.ExcessUse, slog.String("action", what),
+		slog.String("cause", "password hashing saturated"), slog.Int64("refused", n),
+		slog.Any("err", err), slog.String("path", r.URL.Path))
 }

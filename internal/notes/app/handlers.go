@@ -293,16 +293,18 @@ func (a *App) login(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, auth.ErrInvalidCredentials):
 		a.loginFailed(w, r, &f, http.StatusUnauthorized, msgBadLogin)
 		return
-	case err != nil: // password.ErrBusy, throttle.ErrUnavailable, the database
+	case errors.Is(err, password.ErrBusy):
+		a.hashersBusy(r, "login", err)
+		w.Header().Set("Retry-After", busyRetryAfter)
+		a.loginFailed(w, r, &f, http.StatusTooManyRequests, msgBusy)
+		return
+	case err != nil: // throttle.ErrUnavailable, the database
 		a.unavailable(w, r, "login: checking credentials failed", err)
 		return
 	}
 	if err := a.auth.Login(w, r, u, auth.LoginOptions{Remember: f.Remember}); err != nil {
 		a.unavailable(w, r, "login: starting the session failed", err)
 		return
-	}
-	if f.Remember {
-		a.recordIssuedRemember(w, r)
 	}
 	next, ok := redirect.SafeNext(f.Next)
 	if !ok {

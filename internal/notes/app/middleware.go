@@ -47,7 +47,7 @@ const (
 //     requests no route takes get their 404 or 405 straight away.
 func (a *App) middleware() http.Handler {
 	routes := a.routes()
-	checked := a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(a.trackRemember(routes)))))
+	checked := a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(routes))))
 	// A request no route takes (404, or 405 for a known path) is answered
 	// by the mux at once: no session to load, nothing for CSRF to protect,
 	// and the client learns the method is wrong rather than that its token
