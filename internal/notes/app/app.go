@@ -148,6 +148,10 @@ func New(d Deps) *App {
 	a.sessions = session.NewManager(d.SessionStore, session.Config{InsecureDev: insecureDev, Logger: a.log})
 	a.limiter = throttle.New(d.ThrottleStore, throttle.Config{Logger: a.log})
 	a.throttleStore = d.ThrottleStore
+	registerLimit := a.cfg.RegisterLimit
+	if registerLimit < 1 { // a Config not made by config.Parse
+		registerLimit = config.DefaultRegisterLimit
+	}
 	a.registerRate = throttle.RateConfig{Limit: registerLimit, Per: registerPer}
 	a.auth = auth.NewManager(auth.Config{
 		Sessions:    a.sessions,

@@ -121,18 +121,16 @@ func accountEmail(s string) (string, bool) {
 }
 
 // Registration limit: each client network (an IPv4 address, an IPv6 /64:
-// see throttle.Network) may post registerLimit readable registration
-// forms per sliding registerPer, whether they create an account or fail
-// validation. The numbers are generous on purpose: a school or an office
-// behind one NAT address registers together, and the contract's
-// black-box suite posts some 75 registrations from one address within
-// seconds. What the limit stops is one client creating accounts, and
-// making the server compute password hashes, by the thousand. Refused
-// posts count too, so a client that ignores Retry-After stays refused.
-const (
-	registerLimit = 200
-	registerPer   = time.Hour
-)
+// see throttle.Network) may post Config.RegisterLimit (-register-limit,
+// default config.DefaultRegisterLimit) readable registration forms per
+// sliding registerPer, whether they create an account or fail validation.
+// The default is generous on purpose: a school or an office behind one NAT
+// address registers together, and the contract's black-box suite posts
+// some 75 registrations from one address within seconds. What the limit
+// stops is one client creating accounts, and making the server compute
+// password hashes, by the thousand. Refused posts count too, so a client
+// that ignores Retry-After stays refused.
+const registerPer = time.Hour
 
 // allowRegistration counts a registration attempt from r's client network
 // (proxy.ClientIP, so behind a trusted proxy the forwarded address). It

@@ -339,7 +339,7 @@ func (failingThrottle) Reset(context.Context, string) error { return errThrottle
 // TestRegisterLimitStoreDown: registration fails closed, like login, when
 // the counts cannot be kept.
 func TestRegisterLimitStoreDown(t *testing.T) {
-	a, logs := limitedApp(t, registerLimit, Deps{ThrottleStore: failingThrottle{}})
+	a, logs := limitedApp(t, config.DefaultRegisterLimit, Deps{ThrottleStore: failingThrottle{}})
 	c := &regClient{t: t, h: a.Handler(), remote: "198.51.100.7:1000", tls: true}
 	rec := c.register("alice@example.com", regPassword)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
@@ -362,8 +362,8 @@ func TestRegisterLimitStoreDown(t *testing.T) {
 // suite makes) all go through.
 func TestRegisterLimitDefault(t *testing.T) {
 	a, _ := newTestApp(t, Deps{})
-	if a.registerRate.Limit != registerLimit || a.registerRate.Per != registerPer {
-		t.Fatalf("registration limit %d per %v, want %d per %v", a.registerRate.Limit, a.registerRate.Per, registerLimit, registerPer)
+	if a.registerRate.Limit != config.DefaultRegisterLimit || a.registerRate.Per != registerPer {
+		t.Fatalf("registration limit %d per %v, want %d per %v", a.registerRate.Limit, a.registerRate.Per, config.DefaultRegisterLimit, registerPer)
 	}
 	c := &regClient{t: t, h: a.Handler(), remote: "127.0.0.1:40000"}
 	for i := range 100 {
@@ -371,4 +371,24 @@ func TestRegisterLimitDefault(t *testing.T) {
 			t.Fatalf("registration %d: %d, want 422", i+1, rec.Code)
 		}
 	}
+}
+
+// TestRegisterLimitFlag: -register-limit sets the limit: with 3, the
+// fourth registration from one network within the hour is refused.
+func TestRegisterLimitFlag(t *testing.T) {
+	cfg, err := config.Parse([]string{"-store", "memory", "-db", filepath.Join(t.TempDir(), "notes.db"), "-register-limit", "3"}, nil, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := newTestApp(t, Deps{Config: cfg})
+	if a.registerRate.Limit != 3 {
+		t.Fatalf("registration limit %d, want 3 from -register-limit", a.registerRate.Limit)
+	}
+	c := &regClient{t: t, h: a.Handler(), remote: "127.0.0.1:40000"}
+	for i := range 3 {
+		if rec := c.invalid(); rec.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("registration %d: %d, want 422", i+1, rec.Code)
+		}
+	}
+	wantLimited(t, c.register("late@example.com", regPassword), "late@example.com")
 }

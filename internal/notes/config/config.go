@@ -50,6 +50,9 @@ const (
 	StoreMemory   StoreKind = "memory"
 )
 
+// DefaultRegisterLimit is the default of [Config.RegisterLimit].
+const DefaultRegisterLimit = 200
+
 // EnvMode is the environment variable that sets the mode when -env is not
 // given on the command line.
 const EnvMode = "NOTES_ENV"
@@ -103,6 +106,14 @@ type Config struct {
 	// refused with 400 rather than redirected to whatever Host header the
 	// client sent. Default: none.
 	Host string
+
+	// RegisterLimit is how many registration forms one client network (an
+	// IPv4 address, an IPv6 /64) may post per hour; more get 429 with
+	// Retry-After. Generous because a school or office behind one NAT
+	// address registers together; what it stops is one client creating
+	// accounts, and making the server hash passwords, by the thousand.
+	// Default: DefaultRegisterLimit.
+	RegisterLimit int
 
 	// LogLevel is the minimum level logged. Request lines are logged at
 	// debug level, so the default keeps the hot path free of log writes.
@@ -178,6 +189,7 @@ func Parse(args, environ []string, output io.Writer) (Config, error) {
 	fs.StringVar(&c.SecretsFile, "secrets-file", "", "encrypted secrets `file` (default $RAMPART_SECRETS_FILE, else config/secrets.age)")
 	fs.StringVar(&c.MasterKeyFile, "master-key", "", "master key `file` of the secrets file (default $RAMPART_MASTER_KEY, $RAMPART_MASTER_KEY_FILE, else master.key beside it)")
 	fs.StringVar(&c.Host, "host", "", "public `host[:port]` that plain-HTTP requests are redirected to in production (default: refuse them with 400)")
+	fs.IntVar(&c.RegisterLimit, "register-limit", DefaultRegisterLimit, "registration forms one client network (IPv4 address, IPv6 /64) may post per `hour`")
 	fs.StringVar(&level, "log-level", "info", "minimum log `level`: debug (adds a line per request), info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -205,6 +217,9 @@ func Parse(args, environ []string, output io.Writer) (Config, error) {
 	}
 	if c.Host != "" && (strings.ContainsAny(c.Host, "/?#@ \t") || strings.Contains(c.Host, "://")) {
 		probs = append(probs, fmt.Sprintf("-host %q: want a host name with an optional port, like notes.example", c.Host))
+	}
+	if c.RegisterLimit < 1 {
+		probs = append(probs, fmt.Sprintf("-register-limit %d: want at least 1 registration per hour", c.RegisterLimit))
 	}
 	if c.Addr == "" {
 		probs = append(probs, "-addr is empty")

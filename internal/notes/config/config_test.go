@@ -12,7 +12,8 @@ func TestParseDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Addr != "127.0.0.1:8080" || c.DB != "notes.db" || c.Mode != Dev || c.Store != StoreSQLite || c.StoreURL != "notes.db" {
+	if c.Addr != "127.0.0.1:8080" || c.DB != "notes.db" || c.Mode != Dev || c.Store != StoreSQLite || c.StoreURL != "notes.db" ||
+		c.RegisterLimit != DefaultRegisterLimit {
 		t.Fatalf("defaults = %+v", c)
 	}
 	if got := strings.Join(c.TrustedProxyStrings(), ","); got != "127.0.0.0/8,::1/128" {
@@ -46,7 +47,11 @@ func TestParse(t *testing.T) {
 			check: func(c Config) bool { return c.Store == StoreMemory }},
 		{name: "single proxy address", args: []string{"-trusted-proxies", "10.0.0.1, 10.1.0.0/16"},
 			check: func(c Config) bool { return strings.Join(c.TrustedProxyStrings(), ",") == "10.0.0.1/32,10.1.0.0/16" }},
+		{name: "register limit", args: []string{"-register-limit", "3"},
+			check: func(c Config) bool { return c.RegisterLimit == 3 }},
 
+		{name: "zero register limit", args: []string{"-register-limit", "0"}, wantErr: "-register-limit 0: want at least 1"},
+		{name: "negative register limit", args: []string{"-register-limit", "-5"}, wantErr: "-register-limit -5"},
 		{name: "production over plain HTTP", args: []string{"-env", "production"}, wantErr: "production mode needs HTTPS"},
 		{name: "production with only a cert", args: []string{"-env", "production", "-tls-cert", "c.pem"}, wantErr: "go together"},
 		{name: "unknown mode", args: []string{"-env", "staging"}, wantErr: `-env "staging"`},
