@@ -2,6 +2,7 @@ package password
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -10,17 +11,70 @@ import (
 )
 
 func TestCommonListLoaded(t *testing.T) {
-	n := len(commonSet())
+	c := commonSet()
+	n := len(c.ends)
 	if n < 3000 {
 		t.Fatalf("common list has %d entries, want at least 3000", n)
 	}
-	for w := range commonSet() {
+	for i := range n {
+		w := c.entry(i)
 		if w != fold(w) {
 			t.Fatalf("entry %q is not folded", w)
 		}
 		if utf8.RuneCountInString(w) < DefaultMinLength {
 			t.Fatalf("entry %q is shorter than the minimum length and can never match", w)
 		}
+		if i > 0 && c.entry(i-1) >= w {
+			t.Fatalf("entries %q and %q are out of order or repeated", c.entry(i-1), w)
+		}
+	}
+	// Every line of the embedded list is found, folded; so is no
+	// neighbour of one (a prefix, an extension, the next string up).
+	lines := 0
+	for l := range strings.SplitSeq(commonList, "\n") {
+		l = fold(strings.TrimSpace(l))
+		if l == "" {
+			continue
+		}
+		lines++
+		if !isCommon(l) {
+			t.Fatalf("list entry %q not found", l)
+		}
+		for _, near := range []string{l[:len(l)-1], l + "\x00", l + "z"} {
+			if isCommon(near) && !slices.Contains(strings.Split(commonList, "\n"), near) {
+				t.Fatalf("%q (near the entry %q) is reported common but is not in the list", near, l)
+			}
+		}
+	}
+	if lines < n {
+		t.Fatalf("%d lines but %d entries", lines, n)
+	}
+	for _, w := range []string{"", "a", "\xff\xff\xff\xff\xff\xff\xff\xff", "quartz-otter-lantern-9"} {
+		if isCommon(w) {
+			t.Errorf("%q reported common", w)
+		}
+	}
+}
+
+// TestCommonIndex checks the bisection on a small list: folding,
+// duplicates, and the first and last entries.
+func TestCommonIndex(t *testing.T) {
+	c := newCommonIndex("zebra-stripes\nAardvark1\n  passw0rd  \n\nPASSW0RD\nmiddle-word\n")
+	if got := len(c.ends); got != 4 {
+		t.Fatalf("%d entries, want 4 (a duplicate after folding, an empty line)", got)
+	}
+	for _, w := range []string{"aardvark1", "passw0rd", "middle-word", "zebra-stripes"} {
+		if !c.contains(w) {
+			t.Errorf("%q not found", w)
+		}
+	}
+	for _, w := range []string{"Aardvark1", "aardvark", "aardvark10", "zebra-stripes!", "", "0"} {
+		if c.contains(w) {
+			t.Errorf("%q found", w)
+		}
+	}
+	if empty := newCommonIndex(""); empty.contains("") || empty.contains("x") {
+		t.Error("the empty index contains something")
 	}
 }
 

@@ -33,7 +33,6 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"mime"
 	"net/http"
 	"path"
 	"strings"
@@ -220,6 +219,21 @@ type asset struct {
 	hash  string // hex SHA-256 prefix, the cache-busting version
 }
 
+// staticTypes are the content types of the static files, by extension. A
+// fixed table rather than mime.TypeByExtension, whose first call loads the
+// system's whole mime.types (some 400 KiB of maps on Debian) that every
+// garbage collection then has to scan, for the two types the app serves.
+// A static file with another extension fails Parse, so it is added here.
+var staticTypes = map[string]string{
+	".css":   "text/css; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".svg":   "image/svg+xml",
+	".png":   "image/png",
+	".ico":   "image/vnd.microsoft.icon",
+	".woff2": "font/woff2",
+	".txt":   "text/plain; charset=utf-8",
+}
+
 func newStatic() (*Static, error) {
 	s := &Static{files: make(map[string]asset)}
 	err := fs.WalkDir(staticFS, "static", func(p string, d fs.DirEntry, err error) error {
@@ -231,9 +245,9 @@ func newStatic() (*Static, error) {
 			return err
 		}
 		sum := sha256.Sum256(b)
-		ctype := mime.TypeByExtension(path.Ext(p))
-		if ctype == "" {
-			ctype = "application/octet-stream"
+		ctype, ok := staticTypes[path.Ext(p)]
+		if !ok {
+			return fmt.Errorf("web: static file %s: no content type for %q in staticTypes", p, path.Ext(p))
 		}
 		s.files[strings.TrimPrefix(p, "static/")] = asset{body: b, ctype: ctype, hash: hex.EncodeToString(sum[:8])}
 		return nil
