@@ -145,8 +145,23 @@ func NewManager(cfg Config) *Manager {
 type ctxKey struct{}
 
 type current struct {
-	user User
+	context.Context // the request's context before Handler
+	user            User
 }
+
+// Value makes current its own context value, so Handler needs one
+// allocation for both rather than a context.WithValue around it.
+func (c *current) Value(key any) any {
+	if key == (ctxKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// noStore is the Cache-Control value of logged-in pages, shared between
+// responses: capped at its length, so Header.Add copies it and Set
+// replaces it rather than writing into it.
+var noStore = []string{"no-store"}[:1:1]
 
 // CurrentUser returns the user Manager.Handler resolved for this request, or
 // nil for an anonymous visitor.
@@ -163,7 +178,7 @@ func CurrentUser(ctx context.Context) User {
 // 503, never an anonymous or wrong user.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &current{}
+		c := &current{Context: r.Context()}
 		user, err := m.resolve(w, r)
 		if err != nil {
 			m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot load the current user",
@@ -175,9 +190,9 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		if user != nil {
 			// Pages of a logged-in user must not be cached (shared
 			// computers, proxies); a handler may still override this.
-			w.Header().Set("Cache-Control", "no-store")
+			w.Header()["Cache-Control"] = noStore
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, c)))
+		next.ServeHTTP(w, r.WithContext(c))
 	})
 }
 

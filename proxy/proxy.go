@@ -223,35 +223,73 @@ func direct(r *http.Request) Info {
 	if r.TLS != nil {
 		info.Scheme = "https"
 	}
-	if ap, err := netip.ParseAddrPort(r.RemoteAddr); err == nil {
-		info.ClientIP = ap.Addr().Unmap().WithZone("")
-	} else if a, err := netip.ParseAddr(r.RemoteAddr); err == nil {
-		info.ClientIP = a.Unmap().WithZone("")
-	}
+	info.ClientIP = directIP(r.RemoteAddr)
 	return info
+}
+
+// directIP is the IP address of a RemoteAddr (ip:port, or a bare ip),
+// unmapped and without a zone; the zero Addr if it is neither.
+func directIP(remote string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(remote); err == nil {
+		return ap.Addr().Unmap().WithZone("")
+	}
+	if a, err := netip.ParseAddr(remote); err == nil {
+		return a.Unmap().WithZone("")
+	}
+	return netip.Addr{}
 }
 
 // FromRequest returns the request's client information: what the middleware
 // resolved when it ran, else what the connection itself says.
 func FromRequest(r *http.Request) Info {
-	if p, ok := r.Context().Value(ctxKey{}).(*Info); ok {
+	if p := resolved(r); p != nil {
 		return *p
 	}
 	return direct(r)
 }
 
+// resolved returns what the middleware resolved for r, or nil.
+func resolved(r *http.Request) *Info {
+	p, _ := r.Context().Value(ctxKey{}).(*Info)
+	return p
+}
+
+// The accessors below give the same answers as FromRequest's fields, but
+// without the middleware each works out only its own field (IsTLS, called
+// on every request by the headers layer, does not parse RemoteAddr).
+
 // ClientIP returns the client's IP address (see [Info.ClientIP]).
-func ClientIP(r *http.Request) netip.Addr { return FromRequest(r).ClientIP }
+func ClientIP(r *http.Request) netip.Addr {
+	if p := resolved(r); p != nil {
+		return p.ClientIP
+	}
+	return directIP(r.RemoteAddr)
+}
 
 // Scheme returns "https" or "http", as the client connected.
-func Scheme(r *http.Request) string { return FromRequest(r).Scheme }
+func Scheme(r *http.Request) string {
+	if IsTLS(r) {
+		return "https"
+	}
+	return "http"
+}
 
 // Host returns the host[:port] the client addressed, lower-cased.
-func Host(r *http.Request) string { return FromRequest(r).Host }
+func Host(r *http.Request) string {
+	if p := resolved(r); p != nil {
+		return p.Host
+	}
+	return strings.ToLower(r.Host)
+}
 
 // IsTLS reports whether the client connected over TLS, to this server or to
 // a trusted proxy.
-func IsTLS(r *http.Request) bool { return FromRequest(r).Scheme == "https" }
+func IsTLS(r *http.Request) bool {
+	if p := resolved(r); p != nil {
+		return p.Scheme == "https"
+	}
+	return r.TLS != nil
+}
 
 // Origin returns the request's real origin, scheme://host[:port], in the form
 // browsers send in the Origin header: lower case, default port omitted.

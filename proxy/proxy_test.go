@@ -187,6 +187,27 @@ func TestHandlerAndAccessors(t *testing.T) {
 	}
 }
 
+// TestDirectAccessorsMatchFromRequest: without the middleware, each
+// accessor works out its own field; all must agree with FromRequest.
+func TestDirectAccessorsMatchFromRequest(t *testing.T) {
+	for _, q := range []req{
+		{remote: "192.0.2.1:9", host: "Localhost:8080"},
+		{remote: "[::ffff:192.0.2.1]:443", tls: true, host: "APP.example"},
+		{remote: "[fe80::1%eth0]:80", host: "[::1]:8080"},
+		{remote: "192.0.2.7", host: "x"},
+		{remote: "", host: "x"},
+		{remote: "not an address", tls: true, host: "x"},
+		{remote: "@", host: "Ünïcode.example"},
+	} {
+		r := q.build()
+		got := FromRequest(r)
+		if ClientIP(r) != got.ClientIP || Scheme(r) != got.Scheme || Host(r) != got.Host || IsTLS(r) != (got.Scheme == "https") {
+			t.Errorf("%+v: accessors (%v %q %q %v) disagree with FromRequest %+v",
+				q, ClientIP(r), Scheme(r), Host(r), IsTLS(r), got)
+		}
+	}
+}
+
 func TestOriginOf(t *testing.T) {
 	tests := []struct{ scheme, host, want string }{
 		{"https", "a.example:443", "https://a.example"},

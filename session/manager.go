@@ -198,7 +198,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		panic("rampart/session: Handler(nil)")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &reqState{}
+		st := &reqState{Context: r.Context()}
 		s := &st.s
 		s.m = m
 		if err := s.load(r); err != nil {
@@ -212,8 +212,8 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		} else {
 			h["Vary"] = append(v, "Cookie")
 		}
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{m}, s))
-		s.ctx = r.Context()
+		r = r.WithContext(st)
+		s.ctx = st
 		st.w.ResponseWriter = w
 		st.w.s = s
 		st.w.r = r
@@ -228,10 +228,21 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 // capacity is full).
 var varyCookie = []string{"Cookie"}
 
-// reqState holds a request's session and writer in one allocation.
+// reqState holds a request's session and writer in one allocation, and
+// is the request's context from the middleware on: its Value answers the
+// manager's key with the session, saving a context.WithValue.
 type reqState struct {
+	context.Context
 	s Session
 	w writer
+}
+
+// Value returns the session for this manager's key, else asks the parent.
+func (st *reqState) Value(key any) any {
+	if k, ok := key.(ctxKey); ok && k.m == st.s.m {
+		return &st.s
+	}
+	return st.Context.Value(key)
 }
 
 // Get returns the request's session. It panics if r did not pass through

@@ -46,18 +46,13 @@ const (
 //     current user, from the session or a remember-me cookie) → routes;
 //     requests no route takes get their 404 or 405 straight away.
 func (a *App) middleware() http.Handler {
-	routes := a.routes()
-	checked := a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(routes))))
-	// A request no route takes (404, or 405 for a known path) is answered
-	// by the mux at once: no session to load, nothing for CSRF to protect,
-	// and the client learns the method is wrong rather than that its token
-	// is missing.
-	pages := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := routes.Handler(r); pattern == "" {
-			routes.ServeHTTP(w, r)
-			return
-		}
-		checked.ServeHTTP(w, r)
+	// Each page route is wrapped on its own (see routes), so a request no
+	// route takes (404, or 405 for a known path) is answered by the mux at
+	// once: no session to load, nothing for CSRF to protect, and the
+	// client learns the method is wrong rather than that its token is
+	// missing.
+	pages := a.routes(func(h http.Handler) http.Handler {
+		return a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(h))))
 	})
 	api := a.apiRoutes()
 	public := a.publicRoutes()

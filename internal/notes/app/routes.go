@@ -14,21 +14,27 @@ const freshLoginMaxAge = 15 * time.Minute
 // routes is the HTML route table (Go 1.22+ patterns: a method mismatch
 // gets 405 with Allow, an unknown path 404). The contract
 // (shared/contract/notes-app.md) lists the full surface.
-func (a *App) routes() *http.ServeMux {
-	need := func(h http.HandlerFunc) http.Handler { return a.auth.RequireLogin(h) }
+//
+// Every route's handler is wrapped in checked (the session, CSRF and
+// current-user layers) on its own, so the mux matches a request once and a
+// request no route takes gets the mux's 404 or 405 without passing
+// through them.
+func (a *App) routes(checked func(http.Handler) http.Handler) *http.ServeMux {
+	page := func(h http.HandlerFunc) http.Handler { return checked(h) }
+	need := func(h http.HandlerFunc) http.Handler { return checked(a.auth.RequireLogin(h)) }
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", a.home)
-	mux.HandleFunc("GET /register", a.registerForm)
-	mux.HandleFunc("POST /register", a.register)
-	mux.HandleFunc("GET /login", a.loginForm)
-	mux.HandleFunc("POST /login", a.login)
-	mux.HandleFunc("POST /logout", a.logout)
+	mux.Handle("GET /{$}", page(a.home))
+	mux.Handle("GET /register", page(a.registerForm))
+	mux.Handle("POST /register", page(a.register))
+	mux.Handle("GET /login", page(a.loginForm))
+	mux.Handle("POST /login", page(a.login))
+	mux.Handle("POST /logout", page(a.logout))
 	mux.Handle("GET /protected", need(a.protected))
 	mux.Handle("GET /notes", need(a.notes))
 	mux.Handle("POST /notes", need(a.createNote))
 	mux.Handle("GET /account", need(a.account))
 	mux.Handle("GET /account/password", need(a.account))
-	mux.Handle("POST /account/password", a.auth.RequireFreshLogin(freshLoginMaxAge)(http.HandlerFunc(a.changePassword)))
+	mux.Handle("POST /account/password", checked(a.auth.RequireFreshLogin(freshLoginMaxAge)(http.HandlerFunc(a.changePassword))))
 	mux.Handle("POST /account/sessions/{id}/revoke", need(a.revokeSession))
 	return mux
 }
