@@ -7,7 +7,8 @@
 //	# log in, run wrk against /protected, then kill -INT the process
 //	go tool pprof -top /tmp/notes.pprof
 //
-// PROFILE=1 ./e2e.sh does all of that.
+// PROFILE=1 ./e2e.sh does all of that. -heapprofile also writes the live
+// heap at exit (what each GC cycle marks).
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/pprof"
 	"syscall"
 
@@ -24,7 +26,13 @@ import (
 
 func main() {
 	out := flag.String("cpuprofile", "notes.pprof", "where to write the CPU profile")
+	heap := flag.String("heapprofile", "", "also write a heap profile (live objects after a GC) here on exit")
 	flag.Parse()
+	if *heap != "" {
+		// Record every allocation, so that the profile accounts for the
+		// whole live heap (this slows the program down).
+		runtime.MemProfileRate = 1
+	}
 	f, err := os.Create(*out)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "notesprof:", err)
@@ -34,10 +42,37 @@ func main() {
 		fmt.Fprintln(os.Stderr, "notesprof:", err)
 		os.Exit(1)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The heap profile is taken at the signal, while the app still holds
+	// what it holds under load, and only then is the app stopped.
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		if *heap != "" {
+			if err := writeHeap(*heap); err != nil {
+				fmt.Fprintln(os.Stderr, "notesprof:", err)
+			}
+		}
+		cancel()
+	}()
 	code := app.Run(ctx, flag.Args(), os.Environ(), os.Stdout, os.Stderr, nil)
-	stop()
 	pprof.StopCPUProfile()
 	f.Close()
 	os.Exit(code)
+}
+
+// writeHeap writes the heap profile after a GC, so that its in-use
+// numbers are the live heap every GC cycle must mark.
+func writeHeap(path string) error {
+	runtime.GC()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("heap").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
