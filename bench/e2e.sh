@@ -7,6 +7,7 @@
 #   cd bench && ./e2e.sh                         # defaults below
 #   DURATION=15s ROUNDS=5 CONNS=64 ./e2e.sh
 #   NOTES_ARGS="-store memory" ./e2e.sh          # another session store
+#   BARE_ARGS=-security-headers ./e2e.sh         # bare also sends notes' header set
 #   PROFILE=/tmp/notes.pprof ./e2e.sh            # also profile notes (cmd/notesprof)
 #
 # Rounds alternate bare and notes (ABBA) so that background load hits both
@@ -23,6 +24,7 @@ THREADS=${THREADS:-1}
 NOTES_PORT=${NOTES_PORT:-18080}
 BARE_PORT=${BARE_PORT:-18091}
 NOTES_ARGS=${NOTES_ARGS:-}
+BARE_ARGS=${BARE_ARGS:-}
 PROFILE=${PROFILE:-}
 EMAIL=bench-$RANDOM@example.com
 PASSWORD="e2e bench passphrase $RANDOM$RANDOM"
@@ -48,7 +50,8 @@ else
 	(cd "$root" && go build -o "$work/notes" ./cmd/notes)
 fi
 
-"$work/bareserver" -addr "127.0.0.1:$BARE_PORT" -email "$EMAIL" 2>"$work/bare.log" &
+# shellcheck disable=SC2086 # BARE_ARGS is a list of flags
+"$work/bareserver" -addr "127.0.0.1:$BARE_PORT" -email "$EMAIL" $BARE_ARGS 2>"$work/bare.log" &
 pids+=($!)
 # shellcheck disable=SC2086 # NOTES_ARGS is a list of flags
 (cd "$work" && SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
@@ -135,7 +138,7 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print (NR % 
 mb=$(median "${bare[@]}")
 mn=$(median "${notes[@]}")
 echo "# load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-printf 'bare  (median of %d): %9.0f req/s\n' "$ROUNDS" "$mb"
+printf 'bare  (median of %d): %9.0f req/s  (%s)\n' "$ROUNDS" "$mb" "${BARE_ARGS:-no security headers}"
 printf 'notes (median of %d): %9.0f req/s  (%s)\n' "$ROUNDS" "$mn" "${NOTES_ARGS:-sqlite sessions}"
 awk -v n="$mn" -v b="$mb" 'BEGIN { r = n / b; printf "notes / bare = %.1f%% (ratio of the medians)\n", 100 * r }'
 # The verdict is on the median of the per-round ratios: each pairs a bare
@@ -143,7 +146,11 @@ awk -v n="$mn" -v b="$mb" 'BEGIN { r = n / b; printf "notes / bare = %.1f%% (rat
 # speed (seen here: 20-30% within minutes) cancel out instead of landing on
 # one side's median.
 printf 'per-round notes / bare: %s\n' "$(printf '%s\n' "${ratios[@]}" | awk '{ printf "%s%.1f%%", sep, 100 * $1; sep = " " }')"
-awk -v r="$(median "${ratios[@]}")" 'BEGIN { printf "notes / bare = %.1f%% (median of the per-round ratios; target >= 75%%: %s)\n", 100 * r, (r >= 0.75) ? "met" : "NOT met" }'
+if [ -z "$BARE_ARGS" ]; then
+	awk -v r="$(median "${ratios[@]}")" 'BEGIN { printf "notes / bare = %.1f%% (median of the per-round ratios; target >= 75%%: %s)\n", 100 * r, (r >= 0.75) ? "met" : "NOT met" }'
+else # issue 4's target is against the plain bare server: no verdict here
+	awk -v r="$(median "${ratios[@]}")" -v a="$BARE_ARGS" 'BEGIN { printf "notes / bare %s = %.1f%% (median of the per-round ratios; no verdict: the target is against the plain bare server)\n", a, 100 * r }'
+fi
 
 if [ -n "$PROFILE" ]; then
 	kill -INT "$notes_pid"
