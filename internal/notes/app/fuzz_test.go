@@ -111,3 +111,91 @@ func FuzzAPIRoutes(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRequests sends arbitrary methods, request targets, cookies and
+// fetch-metadata headers, logged in or not: no input may produce a 5xx,
+// every response carries the contract's security headers, and a
+// redirect never leaves the site.
+func FuzzRequests(f *testing.F) {
+	for _, s := range []struct{ method, target, cookie, site string }{
+		{"GET", "/", "", ""},
+		{"GET", "/login?next=%2F%2Fevil.example", "", "none"},
+		{"GET", "/login?next=/\\evil", "session=x", "cross-site"},
+		{"GET", "/protected", "session=" + strings.Repeat("A", 43), "same-origin"},
+		{"GET", "/static/../../etc/passwd", "", ""},
+		{"GET", "/static/app.css?v=%ff", "", ""},
+		{"HEAD", "/account", "", ""},
+		{"OPTIONS", "*", "", ""},
+		{"DELETE", "/notes", "csrf=%00", "same-site"},
+		{"POST", "/account/sessions/%2e%2e/revoke", "", "same-origin"},
+		{"GET", "/api/me", "session=a; session=b", ""},
+		{"GET", "/.well-known/jwks.json", "", ""},
+		{"GET", "/csp-report", "", ""},
+		{"PROPFIND", "/healthz", "__Host-remember=a:b", ""},
+	} {
+		f.Add(s.method, s.target, s.cookie, s.site, false)
+		f.Add(s.method, s.target, s.cookie, s.site, true)
+	}
+	srv := testServer(f, false)
+	b := newBrowser(f, srv)
+	b.submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
+	var session string
+	for _, ck := range b.hc.Jar.Cookies(mustRequest("GET", srv.URL).URL) {
+		session += ck.Name + "=" + ck.Value + "; "
+	}
+	h := srv.Config.Handler
+	host := strings.TrimPrefix(srv.URL, "http://")
+	f.Fuzz(func(t *testing.T, method, target, cookie, site string, loggedIn bool) {
+		if !validMethod(method) || target == "" || (target[0] != '/' && target != "*") || strings.ContainsAny(target, " \r\n\x00") {
+			t.Skip("not a request net/http would parse")
+		}
+		req, err := http.NewRequest(method, "http://"+host+target, nil)
+		if err != nil || req.URL.Host != host {
+			t.Skip("not a request net/http would parse")
+		}
+		if target == "*" {
+			req.URL = &url.URL{Path: "*"}
+		}
+		req.RequestURI = target
+		req.RemoteAddr = "127.0.0.1:40000"
+		if loggedIn {
+			cookie = session + cookie
+		}
+		if cookie != "" && !strings.ContainsAny(cookie, "\r\n") {
+			req.Header.Set("Cookie", cookie)
+		}
+		if site != "" && !strings.ContainsAny(site, "\r\n") {
+			req.Header.Set("Sec-Fetch-Site", site)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %q (cookie %q, site %q): %d %s", method, target, cookie, site, rec.Code, rec.Body)
+		}
+		for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy", "Permissions-Policy", "Cross-Origin-Opener-Policy"} {
+			if rec.Header().Get(name) == "" {
+				t.Fatalf("%s %q: %d without %s", method, target, rec.Code, name)
+			}
+		}
+		if loc := rec.Header().Get("Location"); loc != "" {
+			u, err := url.Parse(loc)
+			if err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(loc, "//") || strings.HasPrefix(loc, "/\\") {
+				t.Fatalf("%s %q: redirect off the site: %q", method, target, loc)
+			}
+		}
+	})
+}
+
+// validMethod reports whether m is an HTTP token, as net/http requires.
+func validMethod(m string) bool {
+	if m == "" {
+		return false
+	}
+	for i := 0; i < len(m); i++ {
+		c := m[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
