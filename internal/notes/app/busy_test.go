@@ -1,19 +1,13 @@
 package app
 
 import (
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/rampartgo/rampart/internal/notes/config"
-	"github.com/rampartgo/rampart/internal/notes/store"
-	"github.com/rampartgo/rampart/internal/notes/web"
 	"github.com/rampartgo/rampart/password"
 )
 
@@ -30,23 +24,11 @@ func TestHashersBusyIs429(t *testing.T) {
 		MaxConcurrent:      1,
 		MaxWait:            -1,
 	})
-	cfg, err := config.Parse([]string{"-db", filepath.Join(t.TempDir(), "notes.db"), "-store", "memory"}, nil, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.OpenSQLite(t.Context(), cfg.DB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	tmpl, err := web.Parse()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var logs syncBuffer
-	srv := httptest.NewServer(New(Deps{Config: cfg, Store: st, Templates: tmpl, Keys: testRing(t), Passwords: h,
-		Logger: slog.New(slog.NewJSONHandler(&logs, nil))}).Handler())
-	t.Cleanup(srv.Close)
+	srv := testServerWith(t, false, func(d *Deps) {
+		d.Passwords = h
+		d.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
 
 	reg := newBrowser(t, srv)
 	expect(t, "register", reg.submit("/register", "/register",

@@ -23,6 +23,12 @@ import (
 // over plain HTTP on loopback, or in production mode over TLS.
 func testServer(t testing.TB, production bool) *httptest.Server {
 	t.Helper()
+	return testServerWith(t, production, nil)
+}
+
+// testServerWith is testServer with edit applied to the Deps before New.
+func testServerWith(t testing.TB, production bool, edit func(*Deps)) *httptest.Server {
+	t.Helper()
 	args := []string{"-db", filepath.Join(t.TempDir(), "notes.db"), "-store", "memory"}
 	if production {
 		args = append(args, "-env", "production", "-behind-proxy")
@@ -40,8 +46,12 @@ func testServer(t testing.TB, production bool) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(Deps{Config: cfg, Store: st, Templates: tmpl, Keys: testRing(t), Passwords: weakHasher(),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Handler()
+	d := Deps{Config: cfg, Store: st, Templates: tmpl, Keys: testRing(t), Passwords: weakHasher(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if edit != nil {
+		edit(&d)
+	}
+	h := New(d).Handler()
 	var srv *httptest.Server
 	if production {
 		srv = httptest.NewTLSServer(h)
