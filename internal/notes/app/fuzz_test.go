@@ -146,12 +146,14 @@ func FuzzRequests(f *testing.F) {
 	h := srv.Config.Handler
 	host := strings.TrimPrefix(srv.URL, "http://")
 	f.Fuzz(func(t *testing.T, method, target, cookie, site string, loggedIn bool) {
+		// Inputs net/http's server would refuse before any handler runs
+		// are not requests the app can see: nothing to check.
 		if !validMethod(method) || target == "" || (target[0] != '/' && target != "*") || strings.ContainsAny(target, " \r\n\x00") {
-			t.Skip("not a request net/http would parse")
+			return
 		}
 		req, err := http.NewRequest(method, "http://"+host+target, nil)
 		if err != nil || req.URL.Host != host {
-			t.Skip("not a request net/http would parse")
+			return
 		}
 		if target == "*" {
 			req.URL = &url.URL{Path: "*"}
