@@ -33,12 +33,7 @@ func FuzzFormRoutes(f *testing.F) {
 		f.Add(s.ct, s.body)
 	}
 	srv := testServer(f, false)
-	b := newBrowser(f, srv)
-	b.submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
-	var cookie string
-	for _, ck := range b.hc.Jar.Cookies(mustRequest("GET", srv.URL).URL) {
-		cookie += ck.Name + "=" + ck.Value + "; "
-	}
+	b, cookie := registeredAlice(f, srv)
 	tok := b.token("/notes")
 	h := srv.Config.Handler
 	var inputs atomic.Uint32
@@ -137,12 +132,7 @@ func FuzzRequests(f *testing.F) {
 		f.Add(s.method, s.target, s.cookie, s.site, true)
 	}
 	srv := testServer(f, false)
-	b := newBrowser(f, srv)
-	b.submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
-	var session string
-	for _, ck := range b.hc.Jar.Cookies(mustRequest("GET", srv.URL).URL) {
-		session += ck.Name + "=" + ck.Value + "; "
-	}
+	_, session := registeredAlice(f, srv)
 	h := srv.Config.Handler
 	host := strings.TrimPrefix(srv.URL, "http://")
 	f.Fuzz(func(t *testing.T, method, target, cookie, site string, loggedIn bool) {
@@ -200,4 +190,17 @@ func validMethod(m string) bool {
 		}
 	}
 	return true
+}
+
+// registeredAlice registers alice on srv and returns her browser and her
+// cookies as a Cookie header value.
+func registeredAlice(t testing.TB, srv *httptest.Server) (*browser, string) {
+	t.Helper()
+	b := newBrowser(t, srv)
+	b.submit("/register", "/register", url.Values{"email": {aliceEmail}, "password": {alicePass}, "password_confirm": {alicePass}})
+	var cookie string
+	for _, ck := range b.hc.Jar.Cookies(mustRequest("GET", srv.URL).URL) {
+		cookie += ck.Name + "=" + ck.Value + "; "
+	}
+	return b, cookie
 }
