@@ -248,7 +248,7 @@ func (a *App) unavailable(w http.ResponseWriter, r *http.Request, what string, e
 // the log says so at Warn level with the event vocabulary's excess_use.
 const (
 	busyRetryAfter = "2"
-	msgBusy        = "Too many sign-ins are being checked right now. Try again in a few seconds."
+	msgBusy        = "The server is busy checking other passwords. Try again in a few seconds."
 )
 
 // hashersBusy logs an excess_use event for a request refused because every
