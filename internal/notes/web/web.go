@@ -222,8 +222,9 @@ type asset struct {
 // staticTypes are the content types of the static files, by extension. A
 // fixed table rather than mime.TypeByExtension, whose first call loads the
 // system's whole mime.types (some 400 KiB of maps on Debian) that every
-// garbage collection then has to scan, for the two types the app serves.
-// A static file with another extension fails Parse, so it is added here.
+// garbage collection then has to scan. It holds the types the app serves
+// today (css, js) and the few a static asset is likely to add; a file with
+// any other extension fails Parse, so its type gets added here.
 var staticTypes = map[string]string{
 	".css":   "text/css; charset=utf-8",
 	".js":    "text/javascript; charset=utf-8",
