@@ -712,3 +712,52 @@ func TestOutageIsNotAFailedLogin(t *testing.T) {
 		t.Fatalf("after the outage: %d, want 303 (the outage counted as failures)", w.Code)
 	}
 }
+
+// The current user lives in the request's shared rampart state, which
+// handlers outside auth.Handler can see too. A goroutine of such a
+// handler that reads it while Login changes it must not race (run with
+// -race), and sees either no user or the one logged in.
+func TestCurrentUserReadDuringLogin(t *testing.T) {
+	hs := newHarness(t)
+	var seen sync.Map
+	watch := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			done := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					if u := auth.CurrentUser(r.Context()); u != nil {
+						seen.Store(u.AuthID(), true)
+					}
+					select {
+					case <-done:
+						return
+					default:
+					}
+				}
+			}()
+			next.ServeHTTP(w, r)
+			close(done)
+			wg.Wait()
+			if u := auth.CurrentUser(r.Context()); u != nil {
+				seen.Store(u.AuthID(), true)
+			}
+		})
+	}
+	hs.handler = hs.sessions.Handler(watch(hs.auth.Handler(hs.routes())))
+	c := hs.client()
+	if w := c.login("alice@example.com", alicePassword, false); w.Code != http.StatusSeeOther {
+		t.Fatalf("login: %d", w.Code)
+	}
+	seen.Range(func(k, _ any) bool {
+		if k != "1" {
+			t.Errorf("the outer handler saw user %v", k)
+		}
+		return true
+	})
+	if _, ok := seen.Load("1"); !ok {
+		t.Error("the outer handler never saw the logged-in user")
+	}
+}

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/internal/reqstate"
 	"github.com/rampartgo/rampart/password"
 	"github.com/rampartgo/rampart/proxy"
 	"github.com/rampartgo/rampart/session"
@@ -142,20 +144,37 @@ func NewManager(cfg Config) *Manager {
 	return m
 }
 
-type ctxKey struct{}
+// slot holds the request's current user; the innermost Handler wins.
+var slot = reqstate.NewSlot[current](reqstate.Auth)
 
+// current is the request's user, with the holder that installs it when
+// Handler is the outermost rampart layer. Login and Logout change the
+// user during the request, hence the lock: other goroutines of the
+// request may read it meanwhile.
 type current struct {
-	context.Context // the request's context before Handler
-	user            User
+	holder reqstate.Holder
+	mu     sync.Mutex
+	user   User
 }
 
-// Value makes current its own context value, so Handler needs one
-// allocation for both rather than a context.WithValue around it.
-func (c *current) Value(key any) any {
-	if key == (ctxKey{}) {
-		return c
+func (c *current) get() User {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user
+}
+
+func (c *current) set(u User) {
+	c.mu.Lock()
+	c.user = u
+	c.mu.Unlock()
+}
+
+// setCurrent makes u the current user of the rest of r's request, when
+// r passed through Handler.
+func setCurrent(r *http.Request, u User) {
+	if c := reqstate.Find(r.Context(), slot, nil); c != nil {
+		c.set(u)
 	}
-	return c.Context.Value(key)
 }
 
 // noStore is the Cache-Control value of logged-in pages, shared between
@@ -166,8 +185,8 @@ var noStore = []string{"no-store"}[:1:1]
 // CurrentUser returns the user Manager.Handler resolved for this request, or
 // nil for an anonymous visitor.
 func CurrentUser(ctx context.Context) User {
-	if c, ok := ctx.Value(ctxKey{}).(*current); ok {
-		return c.user
+	if c := reqstate.Find(ctx, slot, nil); c != nil {
+		return c.get()
 	}
 	return nil
 }
@@ -178,7 +197,6 @@ func CurrentUser(ctx context.Context) User {
 // 503, never an anonymous or wrong user.
 func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &current{Context: r.Context()}
 		user, err := m.resolve(w, r)
 		if err != nil {
 			m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot load the current user",
@@ -186,13 +204,13 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 			http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
 			return
 		}
-		c.user = user
+		c := &current{user: user}
 		if user != nil {
 			// Pages of a logged-in user must not be cached (shared
 			// computers, proxies); a handler may still override this.
 			w.Header()["Cache-Control"] = noStore
 		}
-		next.ServeHTTP(w, r.WithContext(c))
+		next.ServeHTTP(w, reqstate.Install(r, slot, c, &c.holder))
 	})
 }
 
@@ -256,9 +274,7 @@ func (m *Manager) startSession(r *http.Request, user User, fresh bool) error {
 	s.Put(keyUserID, user.AuthID())
 	s.Put(keyLoginAt, m.cfg.Now())
 	s.Put(keyFresh, fresh)
-	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
-		c.user = user
-	}
+	setCurrent(r, user)
 	return nil
 }
 
@@ -279,9 +295,7 @@ func (m *Manager) Logout(w http.ResponseWriter, r *http.Request) error {
 	if err := s.Destroy(); err != nil {
 		return err
 	}
-	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
-		c.user = nil
-	}
+	setCurrent(r, nil)
 	if uid != "" {
 		event.Emit(r.Context(), m.cfg.Logger, event.Logout,
 			slog.String("user", uid), slog.String("ip", proxy.ClientIP(r).String()))

@@ -127,9 +127,7 @@ func (m *Manager) linkRemember(r *http.Request, sel, userID string) error {
 		m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot undo a login whose remember-me token could not be linked",
 			slog.String("user", userID), slog.String("error", derr.Error()))
 	}
-	if c, ok := r.Context().Value(ctxKey{}).(*current); ok {
-		c.user = nil
-	}
+	setCurrent(r, nil)
 	return err
 }
 

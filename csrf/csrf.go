@@ -1,7 +1,6 @@
 package csrf
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"net"
@@ -14,6 +13,7 @@ import (
 	"sync/atomic"
 
 	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/internal/reqstate"
 	"github.com/rampartgo/rampart/keys"
 	"github.com/rampartgo/rampart/proxy"
 )
@@ -217,36 +217,27 @@ func safeMethod(m string) bool {
 	return false
 }
 
-// ctxKey finds the per-request state. One key serves every Protection: the
+// slot holds the per-request state. One slot serves every Protection: the
 // accessors take only the request, and the innermost middleware wins.
-type ctxKey struct{}
+var slot = reqstate.NewSlot[state](reqstate.CSRF)
 
-// state is the per-request state. It is itself the request's context (it
-// embeds the parent) so installing it costs one allocation.
+// state is the per-request state, with the holder that installs it when
+// the middleware is the outermost rampart layer, so installing it costs
+// one allocation.
 type state struct {
-	context.Context
-	p      *Protection
-	w      http.ResponseWriter
-	reason error
-
-	mu         sync.Mutex
+	holder     reqstate.Holder
+	p          *Protection
+	w          http.ResponseWriter
+	mu         sync.Mutex // guards what follows: other goroutines of the request may read it
+	reason     error
 	cookieOf   *CookieBinder // which binder set cookieSec
 	cookieSec  [secretLen]byte
 	haveCookie bool
 	pad        [2 * macLen]byte // scratch for issuing tokens, under mu
 }
 
-// Value returns the state for ctxKey and defers to the parent otherwise.
-func (s *state) Value(key any) any {
-	if _, ok := key.(ctxKey); ok {
-		return s
-	}
-	return s.Context.Value(key)
-}
-
 func stateOf(r *http.Request) *state {
-	s, _ := r.Context().Value(ctxKey{}).(*state)
-	return s
+	return reqstate.Find(r.Context(), slot, nil)
 }
 
 // Handler returns middleware that checks every unsafe request and rejects
@@ -258,8 +249,8 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 		panic("rampart/csrf: Handler(nil)")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{Context: r.Context(), p: p, w: w}
-		r = r.WithContext(st)
+		st := &state{p: p, w: w}
+		r = reqstate.Install(r, slot, st, &st.holder)
 		if p.dev {
 			p.warnDev(r)
 		}
@@ -275,7 +266,9 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if err := p.check(st, w, r); err != nil {
+			st.mu.Lock()
 			st.reason = err
+			st.mu.Unlock()
 			p.log(r, err)
 			p.deny.ServeHTTP(w, r)
 			return
@@ -332,6 +325,8 @@ func bearerWithoutCookies(h http.Header) bool {
 // [Config.DenyHandler]; nil outside one.
 func Reason(r *http.Request) error {
 	if st := stateOf(r); st != nil {
+		st.mu.Lock()
+		defer st.mu.Unlock()
 		return st.reason
 	}
 	return nil

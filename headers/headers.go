@@ -1,7 +1,6 @@
 package headers
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"log/slog"
@@ -14,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rampartgo/rampart/internal/reqstate"
 	"github.com/rampartgo/rampart/proxy"
 )
 
@@ -182,14 +182,15 @@ func loopbackHost(h string) bool {
 // copies rather than writing into it.
 var redirectCSP = []string{RedirectCSP}
 
-// ctxKey finds the per-response state; the accessors take only the request.
-type ctxKey struct{}
+// slot holds the per-response state; the accessors take only the request.
+var slot = reqstate.NewSlot[state](reqstate.Headers)
 
-// state is the per-response state. It is the request's context itself
-// (it embeds the parent), so installing it costs one allocation, and it
-// holds the header value slices, so setting them costs none.
+// state is the per-response state. It embeds the holder that installs it
+// when the middleware is the outermost rampart layer, so installing it
+// costs one allocation, and it holds the header value slices, so setting
+// them costs none.
 type state struct {
-	context.Context
+	holder reqstate.Holder
 	w      http.ResponseWriter
 	nonce  string
 	mu     sync.Mutex
@@ -198,17 +199,8 @@ type state struct {
 	rnd    [16]byte
 }
 
-// Value returns the state for ctxKey and defers to the parent otherwise.
-func (s *state) Value(key any) any {
-	if _, ok := key.(ctxKey); ok {
-		return s
-	}
-	return s.Context.Value(key)
-}
-
 func stateOf(r *http.Request) *state {
-	s, _ := r.Context().Value(ctxKey{}).(*state)
-	return s
+	return reqstate.Find(r.Context(), slot, nil)
 }
 
 // Nonce returns the response's CSP nonce for <script nonce="..."> and
@@ -235,7 +227,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			m.redirect(w, r)
 			return
 		}
-		st := &state{Context: r.Context(), w: w, policy: m.policy}
+		st := &state{w: w, policy: m.policy}
 		rand.Read(st.rnd[:]) // never fails since Go 1.24
 		var enc [NonceLen]byte
 		base64.RawURLEncoding.Encode(enc[:], st.rnd[:])
@@ -256,7 +248,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			st.vals[n] = m.hsts
 			h[hHSTS] = st.vals[n : n+1 : n+1]
 		}
-		next.ServeHTTP(w, r.WithContext(st))
+		next.ServeHTTP(w, reqstate.Install(r, slot, st, &st.holder))
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/rampartgo/rampart/event"
+	"github.com/rampartgo/rampart/internal/reqstate"
 )
 
 // Defaults; see the package documentation for the reasoning.
@@ -97,9 +98,9 @@ type Manager struct {
 	now          func() time.Time
 }
 
-// ctxKey is the context key of one Manager's sessions: two managers in
-// one handler chain do not see each other's sessions.
-type ctxKey struct{ m *Manager }
+// slot holds the request's sessions. Lookups match the manager: two
+// managers in one handler chain do not see each other's sessions.
+var slot = reqstate.NewSlot[reqState](reqstate.Session)
 
 // NewManager returns a Manager over store. It panics if store is nil or
 // a duration in cfg is negative.
@@ -198,7 +199,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		panic("rampart/session: Handler(nil)")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &reqState{Context: r.Context()}
+		st := &reqState{}
 		s := &st.s
 		s.m = m
 		if err := s.load(r); err != nil {
@@ -212,8 +213,8 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		} else {
 			h["Vary"] = append(v, "Cookie")
 		}
-		r = r.WithContext(st)
-		s.ctx = st
+		r = reqstate.Install(r, slot, st, &st.holder)
+		s.ctx = r.Context()
 		st.w.ResponseWriter = w
 		st.w.s = s
 		st.w.r = r
@@ -228,31 +229,23 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 // capacity is full).
 var varyCookie = []string{"Cookie"}
 
-// reqState holds a request's session and writer in one allocation, and
-// is the request's context from the middleware on: its Value answers the
-// manager's key with the session, saving a context.WithValue.
+// reqState holds a request's session and writer in one allocation, with
+// the holder that installs it when the manager is the outermost rampart
+// layer.
 type reqState struct {
-	context.Context
-	s Session
-	w writer
-}
-
-// Value returns the session for this manager's key, else asks the parent.
-func (st *reqState) Value(key any) any {
-	if k, ok := key.(ctxKey); ok && k.m == st.s.m {
-		return &st.s
-	}
-	return st.Context.Value(key)
+	holder reqstate.Holder
+	s      Session
+	w      writer
 }
 
 // Get returns the request's session. It panics if r did not pass through
 // m.Handler: that is a wiring mistake, not a runtime condition.
 func (m *Manager) Get(r *http.Request) *Session {
-	s, ok := r.Context().Value(ctxKey{m}).(*Session)
-	if !ok {
+	st := reqstate.Find(r.Context(), slot, func(st *reqState) bool { return st.s.m == m })
+	if st == nil {
 		panic("rampart/session: Manager.Get without Manager.Handler: wrap the handler with m.Handler")
 	}
-	return s
+	return &st.s
 }
 
 // BindingSecret returns the 32 random bytes that CSRF tokens of r's

@@ -963,3 +963,38 @@ func TestVaryIsNotShared(t *testing.T) {
 		t.Fatalf("Vary = %q", got)
 	}
 }
+
+// Two managers on one chain (an app and a mounted sub-app, each with its
+// own cookie) keep their sessions apart: each Get finds its own manager's
+// session, whichever is inner.
+func TestTwoManagersOneChain(t *testing.T) {
+	outer := session.NewManager(session.NewMemoryStore(), session.Config{InsecureDev: true, CookieName: "outer", Logger: slog.New(slog.DiscardHandler)})
+	inner := session.NewManager(session.NewMemoryStore(), session.Config{InsecureDev: true, CookieName: "inner", Logger: slog.New(slog.DiscardHandler)})
+	h := outer.Handler(inner.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		outer.Get(r).Put("who", "outer")
+		inner.Get(r).Put("who", "inner")
+		if outer.Get(r) == inner.Get(r) {
+			t.Error("both managers returned the same session")
+		}
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	var cookies []string
+	for _, c := range rec.Result().Cookies() {
+		cookies = append(cookies, c.Name+"="+c.Value)
+	}
+	if len(cookies) != 2 {
+		t.Fatalf("cookies %v, want one per manager", cookies)
+	}
+	check := outer.Handler(inner.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := outer.Get(r).GetString("who"); got != "outer" {
+			t.Errorf("outer session holds %q", got)
+		}
+		if got := inner.Get(r).GetString("who"); got != "inner" {
+			t.Errorf("inner session holds %q", got)
+		}
+	})))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", strings.Join(cookies, "; "))
+	check.ServeHTTP(httptest.NewRecorder(), req)
+}
