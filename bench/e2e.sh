@@ -52,7 +52,8 @@ fi
 
 # shellcheck disable=SC2086 # BARE_ARGS is a list of flags
 "$work/bareserver" -addr "127.0.0.1:$BARE_PORT" -email "$EMAIL" $BARE_ARGS 2>"$work/bare.log" &
-pids+=($!)
+bare_pid=$!
+pids+=($bare_pid)
 # shellcheck disable=SC2086 # NOTES_ARGS is a list of flags
 (cd "$work" && SECRET_KEY=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') \
 	exec ./notes -addr "127.0.0.1:$NOTES_PORT" -db "$work/notes.db" $NOTES_ARGS >"$work/notes.log" 2>&1) &
@@ -101,14 +102,27 @@ check "$base/protected" "$cookie"
 check "http://127.0.0.1:$BARE_PORT/protected"
 echo "# bare page $(curl -s "http://127.0.0.1:$BARE_PORT/protected" | wc -c) bytes, notes page $(curl -s -H "Cookie: $cookie" "$base/protected" | wc -c) bytes"
 
-run() { # name url [cookie] -> "rps bytes/request errors"
-	local out rps tps errs
-	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Cookie: ${3:-}" "$2")
+cputicks() { # pid: user+system CPU clock ticks the process has used
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
+idleticks() { awk '/^cpu / { print $5 + $6 }' /proc/stat; }
+run() { # name url pid [cookie] -> "rps bytes/request errors"
+	local out rps tps errs c0 i0 c1 i1
+	c0=$(cputicks "$3")
+	i0=$(idleticks)
+	out=$(wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" -H "Cookie: ${4:-}" "$2")
+	c1=$(cputicks "$3")
+	i1=$(idleticks)
 	rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
 	tps=$(awk '/^Transfer\/sec/ { v = $2; u = substr(v, length(v) - 1); n = v + 0;
 		if (u == "KB") n *= 1024; else if (u == "MB") n *= 1048576; else if (u == "GB") n *= 1073741824; print n }' <<<"$out")
 	errs=$(awk '/Non-2xx/ { n += $5 } /Socket errors/ { n += 1 } END { print n + 0 }' <<<"$out")
-	printf '%-5s round %d: %9.0f req/s  %6.0f bytes/response  %s errors\n' "$1" "$round" "$rps" "$(awk -v t="$tps" -v r="$rps" 'BEGIN { print t / r }')" "$errs" >&2
+	# Server CPU per request, and the CPU no process used (idle), from
+	# the kernel's tick counters (USER_HZ, normally 100 a second).
+	printf '%-5s round %d: %9.0f req/s  %6.0f bytes/response  %s errors  server CPU %5.1f us/request  idle %4.1f%%\n' \
+		"$1" "$round" "$rps" "$(awk -v t="$tps" -v r="$rps" 'BEGIN { print t / r }')" "$errs" \
+		"$(awk -v c=$((c1 - c0)) -v r="$rps" -v d="$DURATION" -v hz="$(getconf CLK_TCK)" 'BEGIN { print c / hz * 1e6 / (r * d) }')" \
+		"$(awk -v i=$((i1 - i0)) -v n="$(nproc)" -v d="$DURATION" -v hz="$(getconf CLK_TCK)" 'BEGIN { print 100 * i / hz / (n * d) }')" >&2
 	echo "$rps"
 }
 
@@ -120,11 +134,11 @@ for round in $(seq "$ROUNDS"); do
 	# that a drift in the machine's speed during a round pair does not
 	# always favour the same side.
 	if ((round % 2)); then
-		b=$(run bare "http://127.0.0.1:$BARE_PORT/protected")
-		n=$(run notes "$base/protected" "$cookie")
+		b=$(run bare "http://127.0.0.1:$BARE_PORT/protected" "$bare_pid")
+		n=$(run notes "$base/protected" "$notes_pid" "$cookie")
 	else
-		n=$(run notes "$base/protected" "$cookie")
-		b=$(run bare "http://127.0.0.1:$BARE_PORT/protected")
+		n=$(run notes "$base/protected" "$notes_pid" "$cookie")
+		b=$(run bare "http://127.0.0.1:$BARE_PORT/protected" "$bare_pid")
 	fi
 	bare+=("$b")
 	notes+=("$n")
