@@ -10,33 +10,38 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-func TestCommonListLoaded(t *testing.T) {
-	c := commonSet()
-	n := len(c.ends)
-	if n < 3000 {
+// TestCommonListCanonical checks the embedded list is in the form the
+// search needs: an entry out of order would make the bisection miss
+// others, silently.
+func TestCommonListCanonical(t *testing.T) {
+	if !strings.HasSuffix(commonList, "\n") {
+		t.Fatal("the list does not end with a newline")
+	}
+	entries := strings.Split(strings.TrimSuffix(commonList, "\n"), "\n")
+	if n := len(entries); n < 3000 {
 		t.Fatalf("common list has %d entries, want at least 3000", n)
 	}
-	for i := range n {
-		w := c.entry(i)
+	for i, w := range entries {
+		if w == "" || w != strings.TrimSpace(w) || !utf8.ValidString(w) {
+			t.Fatalf("line %d (%q) is empty, padded or not UTF-8", i+1, w)
+		}
 		if w != fold(w) {
 			t.Fatalf("entry %q is not folded", w)
 		}
 		if utf8.RuneCountInString(w) < DefaultMinLength {
 			t.Fatalf("entry %q is shorter than the minimum length and can never match", w)
 		}
-		if i > 0 && c.entry(i-1) >= w {
-			t.Fatalf("entries %q and %q are out of order or repeated", c.entry(i-1), w)
+		if i > 0 && entries[i-1] >= w {
+			t.Fatalf("entries %q and %q are out of order or repeated", entries[i-1], w)
 		}
 	}
 	// Every line of the embedded list is found, folded; so is no
 	// neighbour of one (a prefix, an extension, the next string up).
-	lines := 0
 	for l := range strings.SplitSeq(commonList, "\n") {
 		l = fold(strings.TrimSpace(l))
 		if l == "" {
 			continue
 		}
-		lines++
 		if !isCommon(l) {
 			t.Fatalf("list entry %q not found", l)
 		}
@@ -46,9 +51,6 @@ func TestCommonListLoaded(t *testing.T) {
 			}
 		}
 	}
-	if lines < n {
-		t.Fatalf("%d lines but %d entries", lines, n)
-	}
 	for _, w := range []string{"", "a", "\xff\xff\xff\xff\xff\xff\xff\xff", "quartz-otter-lantern-9"} {
 		if isCommon(w) {
 			t.Errorf("%q reported common", w)
@@ -56,25 +58,29 @@ func TestCommonListLoaded(t *testing.T) {
 	}
 }
 
-// TestCommonIndex checks the bisection on a small list: folding,
-// duplicates, and the first and last entries.
-func TestCommonIndex(t *testing.T) {
-	c := newCommonIndex("zebra-stripes\nAardvark1\n  passw0rd  \n\nPASSW0RD\nmiddle-word\n")
-	if got := len(c.ends); got != 4 {
-		t.Fatalf("%d entries, want 4 (a duplicate after folding, an empty line)", got)
-	}
-	for _, w := range []string{"aardvark1", "passw0rd", "middle-word", "zebra-stripes"} {
-		if !c.contains(w) {
+// TestSortedLinesContain checks the bisection on small lists: the first,
+// middle and last entries, neighbours of each, lists of one and no line,
+// and a list without the final newline.
+func TestSortedLinesContain(t *testing.T) {
+	list := "aardvark1\nmiddle-word\npassw0rd\nzebra-stripes\n"
+	for _, w := range []string{"aardvark1", "middle-word", "passw0rd", "zebra-stripes"} {
+		if !sortedLinesContain(list, w) {
 			t.Errorf("%q not found", w)
 		}
+		if !sortedLinesContain(strings.TrimSuffix(list, "\n"), w) {
+			t.Errorf("%q not found without the final newline", w)
+		}
 	}
-	for _, w := range []string{"Aardvark1", "aardvark", "aardvark10", "zebra-stripes!", "", "0"} {
-		if c.contains(w) {
+	for _, w := range []string{"Aardvark1", "aardvark", "aardvark10", "middle", "middle-word\npassw0rd", "zebra-stripes!", "", "0", "\n", "~"} {
+		if sortedLinesContain(list, w) {
 			t.Errorf("%q found", w)
 		}
 	}
-	if empty := newCommonIndex(""); empty.contains("") || empty.contains("x") {
-		t.Error("the empty index contains something")
+	if !sortedLinesContain("only\n", "only") || sortedLinesContain("only\n", "") || sortedLinesContain("only\n", "onl") {
+		t.Error("a list of one line")
+	}
+	if sortedLinesContain("", "") || sortedLinesContain("", "x") {
+		t.Error("the empty list contains something")
 	}
 }
 
