@@ -279,6 +279,9 @@ func (p *Protection) Handler(next http.Handler) http.Handler {
 
 // warnDev logs, once, an InsecureDev request that is not local development.
 func (p *Protection) warnDev(r *http.Request) {
+	if p.warned.Load() {
+		return
+	}
 	host := proxy.Host(r)
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h

@@ -200,9 +200,15 @@ func (a *App) Handler() http.Handler {
 // pages with forms (withForm), so an anonymous visitor reading public
 // pages gets no session and costs no store write.
 func (a *App) page(r *http.Request, withForm bool) *web.Page {
-	p := &web.Page{Nonce: a.nonce(r)}
+	// The page and its user in one allocation.
+	pu := &struct {
+		p web.Page
+		u web.User
+	}{p: web.Page{Nonce: a.nonce(r)}}
+	p := &pu.p
 	if u, ok := a.currentUser(r); ok {
-		p.User = &web.User{Email: u.Email}
+		pu.u.Email = u.Email
+		p.User = &pu.u
 		withForm = true
 	}
 	if withForm {
