@@ -35,7 +35,9 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -195,17 +197,42 @@ func (t *Templates) Render(w http.ResponseWriter, status int, name string, data 
 	if !ok {
 		panic("rampart/notes/web: unknown page " + name)
 	}
-	var buf bytes.Buffer
-	if err := tmpl.ExecuteTemplate(&buf, "base", data); err != nil {
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer putRenderBuffer(buf)
+	if err := tmpl.ExecuteTemplate(buf, "base", data); err != nil {
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		return fmt.Errorf("web: rendering %s: %w", name, err)
 	}
 	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", fmt.Sprint(buf.Len()))
+	h["Content-Type"] = htmlType
+	h["Content-Length"] = []string{strconv.Itoa(buf.Len())}
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// htmlType is the Content-Type of pages, shared between responses: its
+// length is its capacity, so Header.Add copies it rather than writing
+// into it, and Set replaces it.
+var htmlType = []string{"text/html; charset=utf-8"}[:1:1]
+
+// renderBuffers recycles the buffers pages render into: a page is a few
+// KiB, and growing a fresh buffer to that size for every response was a
+// third of the bytes a page request allocated. The ResponseWriter has
+// copied the bytes (or failed) by the time Write returns, so the buffer
+// is free again after it.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer bounds what goes back to the pool, so one huge page does
+// not pin its buffer for good.
+const maxPooledBuffer = 64 << 10
+
+func putRenderBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	renderBuffers.Put(b)
 }
 
 // Static serves the embedded static files under /static/.

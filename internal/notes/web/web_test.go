@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -309,6 +310,34 @@ func BenchmarkRenderHome(b *testing.B) {
 		rec := httptest.NewRecorder()
 		if err := tm.Render(rec, 200, "home", p); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Render recycles its buffers: a page rendered after another (a failed
+// one too) holds nothing of it, and says its own length.
+func TestRenderBufferReuse(t *testing.T) {
+	tm := mustParse(t)
+	errPage := func(msg string) *Page { return &Page{Data: ErrorData{Title: "t", Message: msg}} }
+	fresh := render(t, tm, "error", errPage("short"))
+	for i := 0; i < 50; i++ {
+		big := render(t, tm, "error", errPage(strings.Repeat("long message ", 500)))
+		if !strings.Contains(big, "long message") {
+			t.Fatal("the big page lacks its message")
+		}
+		rec := httptest.NewRecorder()
+		if err := tm.Render(rec, http.StatusOK, "notes", &Page{User: &User{}, Data: ErrorData{Title: "x"}}); err == nil {
+			t.Fatal("the broken render succeeded")
+		}
+		rec = httptest.NewRecorder()
+		if err := tm.Render(rec, http.StatusOK, "error", errPage("short")); err != nil {
+			t.Fatal(err)
+		}
+		if got := rec.Body.String(); got != fresh {
+			t.Fatalf("a page rendered after others differs from a fresh render:\n%s", got)
+		}
+		if cl := rec.Header().Get("Content-Length"); cl != strconv.Itoa(len(fresh)) {
+			t.Fatalf("Content-Length %s, body %d bytes", cl, len(fresh))
 		}
 	}
 }
