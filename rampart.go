@@ -17,6 +17,18 @@
 // on its own (kit.Sessions, kit.Auth, kit.CSRF, kit.Headers), and each
 // package can be used without this one.
 //
+// The layers keep their per-request state (the nonce, the session, the CSRF
+// state, the current user) in one context value, installed by the first of
+// them that a request meets, so a request is copied once (r.WithContext)
+// rather than once per layer. The accessors (headers.Nonce,
+// Manager.Get, csrf.Token, auth.CurrentUser) return the innermost layer's
+// state, as with separate context values. One difference: a handler
+// outside a layer may see that layer's state once next has run. A request
+// built from another's context (r.Clone, a sub-request) that passes
+// through a layer gets its own state from it and leaves the other
+// request's alone. Reading an accessor from another goroutine of the
+// request is safe.
+//
 // The zero Config is safe: every weakening is a named field (InsecureDev).
 package rampart
 
