@@ -199,9 +199,7 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, err := m.resolve(w, r)
 		if err != nil {
-			m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot load the current user",
-				slog.String("error", err.Error()), slog.String("path", r.URL.Path))
-			http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
+			m.unavailable(w, r, err)
 			return
 		}
 		c := &current{user: user}
@@ -212,6 +210,17 @@ func (m *Manager) Handler(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, reqstate.Install(r, slot, c, &c.holder))
 	})
+}
+
+// unavailable logs a failure to resolve the current user and answers 503.
+// It is kept out of Handler (not inlined) so that the log call's frame is
+// not on the stack of every request.
+//
+//go:noinline
+func (m *Manager) unavailable(w http.ResponseWriter, r *http.Request, err error) {
+	m.cfg.Logger.LogAttrs(r.Context(), slog.LevelError, "rampart/auth: cannot load the current user",
+		slog.String("error", err.Error()), slog.String("path", r.URL.Path))
+	http.Error(w, "Service temporarily unavailable", http.StatusServiceUnavailable)
 }
 
 func (m *Manager) resolve(w http.ResponseWriter, r *http.Request) (User, error) {
