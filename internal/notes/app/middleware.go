@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/rampartgo/rampart/csrf"
-	"github.com/rampartgo/rampart/event"
 	"github.com/rampartgo/rampart/headers"
 	"github.com/rampartgo/rampart/proxy"
 )
@@ -41,10 +40,9 @@ const (
 //     resources that need no session (browsers send CSP reports without
 //     a CSRF token).
 //     - everything else, the HTML pages: session (bound to this
-//     deployment's key, binding.go) → csrf (with one
-//     Sec-Fetch-Site header at most, see singleFetchMetadata) → auth (the
-//     current user, from the session or a remember-me cookie) → routes;
-//     requests no route takes get their 404 or 405 straight away.
+//     deployment's key, binding.go) → csrf → auth (the current user, from
+//     the session or a remember-me cookie) → routes; requests no route
+//     takes get their 404 or 405 straight away.
 func (a *App) middleware() http.Handler {
 	// Each page route is wrapped on its own (see routes), so a request no
 	// route takes (404, or 405 for a known path) is answered by the mux at
@@ -52,7 +50,7 @@ func (a *App) middleware() http.Handler {
 	// client learns the method is wrong rather than that its token is
 	// missing.
 	pages := a.routes(func(h http.Handler) http.Handler {
-		return a.sessions.Handler(a.singleFetchMetadata(a.csrf.Handler(a.auth.Handler(h))))
+		return a.sessions.Handler(a.csrf.Handler(a.auth.Handler(h)))
 	})
 	api := a.apiRoutes()
 	public := a.publicRoutes()
@@ -129,39 +127,6 @@ func (a *App) plainHTTP(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// singleFetchMetadata refuses an unsafe request that carries more than one
-// Sec-Fetch-Site header. The csrf package reads the first one only, so
-// "same-origin" followed by "cross-site" would pass its check; browsers
-// never send two, so two mean a forged or mangled request. (It already
-// refuses more than one Origin header.)
-func (a *App) singleFetchMetadata(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.Method {
-		case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
-		default:
-			if len(r.Header["Sec-Fetch-Site"]) > 1 {
-				a.refuseFetchMetadata(w, r)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// refuseFetchMetadata logs and refuses a request with more than one
-// Sec-Fetch-Site header. Not inlined, so the log call's frame stays off
-// the stack of every request (see serveLogged).
-//
-//go:noinline
-func (a *App) refuseFetchMetadata(w http.ResponseWriter, r *http.Request) {
-	event.Emit(r.Context(), a.log, event.MaliciousCSRF,
-		slog.String("reason", "more than one Sec-Fetch-Site header"),
-		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.String("ip", proxy.ClientIP(r).String()))
-	a.errorPage(w, r, http.StatusForbidden, "Forbidden",
-		"The request could not be verified as coming from this site. Reload the page and try again.")
 }
 
 // csrfDenied answers a request the CSRF layer refused (the csrf package has
